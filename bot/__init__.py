@@ -1,0 +1,1 @@
+"""Wiring: configuration, app assembly, CLI, scheduler, channels."""

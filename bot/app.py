@@ -1,0 +1,66 @@
+"""Assemble linli: engine, migrations, routers, dispatcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Config
+from handlers import handoff, help, onboarding, staff, suggestions
+from handlers.context import Settings
+from handlers.dispatcher import Dispatcher
+from storage import communities
+from storage.engine import check_connection, create_engine, session_factory, transaction
+from storage.migrate import upgrade
+
+# Every feature's router, included explicitly. Order only matters for readability:
+# registering the same entry point twice is an error.
+ROUTERS = (onboarding.router, help.router, suggestions.router, staff.router, handoff.router)
+
+
+def handler_settings(config: Config) -> Settings:
+    """Map the config onto what handlers need."""
+    return Settings(
+        operators=tuple(config.staff.operators),
+        default_duty_phone=config.community.duty_phone,
+        similar_days=config.suggestions.similar_days,
+        staff_alerts=config.staff.alerts,
+        conversation_minutes=config.conversation.expire_minutes,
+        rating_days=config.suggestions.rating_days,
+        max_text_chars=config.suggestions.max_text_chars,
+    )
+
+
+@dataclass
+class App:
+    """A running linli: its config, database and dispatcher."""
+
+    config: Config
+    engine: AsyncEngine
+    maker: async_sessionmaker[AsyncSession]
+    read_maker: async_sessionmaker[AsyncSession]
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.engine.dispose()
+
+
+async def open_app(config: Config, *, migrate: bool = True) -> App:
+    """Connect (failing clearly if the database is unreachable), migrate, and assemble."""
+    engine = create_engine(config.database.url)
+    try:
+        await check_connection(engine)
+        if migrate:
+            await upgrade(engine)
+        maker = session_factory(engine)
+        async with transaction(maker) as session:
+            default = await communities.ensure_default(session, config.community.name)
+            if default.duty_phone is None and config.community.duty_phone:
+                default.duty_phone = config.community.duty_phone
+    except BaseException:
+        await engine.dispose()
+        raise
+    dispatcher = Dispatcher(maker, ROUTERS, handler_settings(config))
+    return App(config, engine, maker, session_factory(engine, read_only=True), dispatcher)

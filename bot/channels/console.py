@@ -1,0 +1,92 @@
+"""The console channel: linli in a terminal, or scripted one message per line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.app import App
+from bot.outbox_sender import deliver_due
+from handlers.types import Incoming, Reply
+
+CHANNEL = "console"
+PROMPT = "你> "
+
+
+def render(reply: Reply) -> str:
+    """Render a reply for a terminal: text, then numbered choices to type."""
+    lines = [reply.text]
+    labels = [b.label for row in reply.buttons for b in row if b.kind == "callback" and b.data]
+    if labels:
+        choices = ",".join(f"{i} {label}" for i, label in enumerate(labels, 1))
+        lines.append(f"回复 {choices}")
+    if reply.image:
+        lines.append(f"[图片] {reply.image}")
+    return "\n".join(lines)
+
+
+class ConsoleSender:
+    """Prints outbox messages addressed to the console user who is chatting."""
+
+    name = CHANNEL
+
+    def __init__(self, out: TextIO) -> None:
+        """Write to ``out``."""
+        self.out = out
+
+    async def send(self, recipient: str, reply: Reply) -> str | None:
+        """Print a pushed message."""
+        print(f"邻里(通知)> {render(reply)}", file=self.out, flush=True)
+        return None
+
+
+async def chat(
+    app: App,
+    user: str,
+    *,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    interactive: bool | None = None,
+) -> None:
+    """Chat as ``user`` until end of input (Ctrl-D) or ``/quit``."""
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    interactive = stdin.isatty() if interactive is None else interactive
+    senders = {CHANNEL: ConsoleSender(out)}
+
+    async def deliver() -> None:
+        while await deliver_due(app.maker, senders, recipient=user):
+            pass
+
+    poller: asyncio.Task[None] | None = None
+    if interactive:
+        print("邻里 · 直接输入您的建议,输入“帮助”看看能做什么,Ctrl-D 退出。", file=out)
+
+        async def poll() -> None:
+            # Pushed messages (a staff reply, a status change) show up while you wait.
+            while True:
+                await asyncio.sleep(1)
+                await deliver()
+
+        poller = asyncio.create_task(poll())
+    await deliver()
+    while True:
+        if interactive:
+            try:
+                line = await asyncio.to_thread(input, PROMPT)
+            except EOFError:
+                break
+        else:
+            line = stdin.readline()
+            if not line:
+                break
+        line = line.rstrip("\n")
+        if line.strip() in ("/quit", "/exit"):
+            break
+        replies = await app.dispatcher.handle(Incoming(CHANNEL, user, line, display_name=user))
+        for reply in replies:
+            print(f"邻里> {render(reply)}", file=out, flush=True)
+        await deliver()
+    if poller is not None:
+        poller.cancel()

@@ -1,0 +1,321 @@
+"""The ``linli`` command line. Heavy modules are imported inside commands to start fast."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+app = typer.Typer(
+    help="邻里 linli: a community chatbot.", add_completion=False, pretty_exceptions_enable=False
+)
+db_app = typer.Typer(help="Database maintenance.")
+community_app = typer.Typer(help="Communities served by this deployment.")
+staff_app = typer.Typer(help="Staff rights.")
+suggestions_app = typer.Typer(help="Residents' suggestions.")
+nlp_app = typer.Typer(help="Language understanding on stdin lines (one JSON line out per line).")
+app.add_typer(db_app, name="db")
+app.add_typer(community_app, name="community")
+app.add_typer(staff_app, name="staff")
+app.add_typer(suggestions_app, name="suggestions")
+app.add_typer(nlp_app, name="nlp")
+
+T = TypeVar("T")
+_state: dict[str, Any] = {"config_path": None}
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML config file (default: ./linli.toml)")
+]
+
+
+@app.callback(invoke_without_command=True)
+def _main(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Run with no command to start linli (the console channel when nothing is configured)."""
+    _state["config_path"] = config
+    if ctx.invoked_subcommand is None:
+        run()
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print an error for the operator and exit non-zero."""
+    print(f"linli: error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def _run(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine, turning config and database problems into clear errors."""
+    from bot.config import ConfigError
+    from storage.communities import InvalidSlug
+    from storage.engine import DatabaseUnavailable
+
+    try:
+        return asyncio.run(make())
+    except (ConfigError, DatabaseUnavailable, InvalidSlug, ValueError) as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def _config():
+    from bot.config import load
+
+    return load(_state["config_path"])
+
+
+async def _open():
+    import logging
+
+    from bot.app import open_app
+
+    config = _config()
+    logging.basicConfig(
+        level=config.log.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return await open_app(config)
+
+
+@app.command()
+def run(
+    demo_if_empty: Annotated[
+        bool, typer.Option("--demo-if-empty", help="seed demo data into an empty database")
+    ] = False,
+    user: Annotated[str, typer.Option(help="console user, when the console runs")] = "我",
+) -> None:
+    """Start linli: every configured channel and the scheduler (the console if none)."""
+
+    async def main() -> None:
+        from bot import scheduler
+        from bot.channels import console
+        from bot.demo import seed
+        from storage import suggestions
+        from storage.engine import transaction
+
+        linli = await _open()
+        try:
+            if demo_if_empty:
+                async with transaction(linli.maker) as session:
+                    empty = not await suggestions.export_rows(session, _operator_scope())
+                    if empty:
+                        await seed(session)
+            clock = scheduler.build(linli, {})
+            clock.start()
+            try:
+                await console.chat(linli, user)
+            finally:
+                clock.shutdown(wait=False)
+        finally:
+            await linli.close()
+
+    _run(main)
+
+
+def _operator_scope():
+    from storage.scoping import Scope
+
+    return Scope.operator()
+
+
+@app.command()
+def chat(
+    user: Annotated[str, typer.Option(help="who you are (a new resident on first use)")] = "我",
+    staff: Annotated[bool, typer.Option("--staff", help="make this console user staff")] = False,
+    community: Annotated[str | None, typer.Option(help="community slug")] = None,
+) -> None:
+    """Talk to linli in the terminal; with piped stdin, one message per line."""
+
+    async def main() -> None:
+        from bot.channels import console
+        from storage import communities, residents
+        from storage import staff as staff_store
+        from storage.engine import transaction
+
+        linli = await _open()
+        try:
+            async with transaction(linli.maker) as session:
+                chosen = None
+                if community:
+                    chosen = await communities.get_by_slug(session, community)
+                    if chosen is None:
+                        raise ValueError(f"no community with slug {community!r}")
+                elif await communities.count(session) == 1:
+                    chosen = (await communities.list_all(session))[0]
+                resident = await residents.find_by_account(session, console.CHANNEL, user)
+                if resident is None:
+                    resident = await residents.create(
+                        session, console.CHANNEL, user, display_name=user
+                    )
+                if chosen is not None:
+                    resident.community_id = chosen.id
+                if staff:
+                    target = chosen or await communities.ensure_default(session)
+                    await staff_store.add(
+                        session, console.CHANNEL, user, target.id, display_name=user
+                    )
+            await console.chat(linli, user)
+        finally:
+            await linli.close()
+
+    _run(main)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema."""
+
+    async def main() -> None:
+        linli = await _open()
+        await linli.close()
+        print("database is up to date")
+
+    _run(main)
+
+
+@app.command()
+def demo() -> None:
+    """Add demo data: a community, residents with suggestions, console staff 小王."""
+
+    async def main() -> None:
+        from bot.demo import DEMO_STAFF, seed
+        from storage.engine import transaction
+
+        linli = await _open()
+        try:
+            async with transaction(linli.maker) as session:
+                added = await seed(session)
+        finally:
+            await linli.close()
+        print(f"demo data ready ({added} suggestions added); staff: linli chat --user {DEMO_STAFF}")
+
+    _run(main)
+
+
+@community_app.command("add")
+def community_add(
+    slug: str,
+    name: str,
+    duty_phone: Annotated[str | None, typer.Option(help="the community's duty phone")] = None,
+) -> None:
+    """Add a community (or rename an existing slug)."""
+
+    async def main() -> None:
+        from storage import audit, communities
+        from storage.engine import transaction
+
+        linli = await _open()
+        try:
+            async with transaction(linli.maker) as session:
+                added = await communities.add(session, slug, name, duty_phone)
+                await audit.record(
+                    session, "cli", "community.add", community_id=added.id, target=slug
+                )
+        finally:
+            await linli.close()
+        print(f"community {slug} ({name}) ready")
+
+    _run(main)
+
+
+@staff_app.command("add")
+def staff_add(
+    account: Annotated[str, typer.Argument(help="CHANNEL:ID, e.g. telegram:12345 or console:小王")],
+    community: Annotated[str | None, typer.Option(help="community slug")] = None,
+    operator: Annotated[bool, typer.Option("--operator", help="staff of every community")] = False,
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+) -> None:
+    """Give an account staff rights in one community, or operator-wide."""
+    if operator == (community is not None):
+        fail("give exactly one of --community SLUG or --operator")
+
+    async def main() -> None:
+        from storage import audit, communities
+        from storage import staff as staff_store
+        from storage.engine import transaction
+
+        channel, external_id = staff_store.split_account(account)
+        linli = await _open()
+        try:
+            async with transaction(linli.maker) as session:
+                community_id = None
+                if community is not None:
+                    found = await communities.get_by_slug(session, community)
+                    if found is None:
+                        raise ValueError(f"no community with slug {community!r}")
+                    community_id = found.id
+                await staff_store.add(session, channel, external_id, community_id, name)
+                await audit.record(
+                    session, "cli", "staff.add", community_id=community_id, target=account
+                )
+        finally:
+            await linli.close()
+        print(f"{account} is staff of {'every community' if operator else community}")
+
+    _run(main)
+
+
+@suggestions_app.command("export")
+def suggestions_export(
+    format: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="file to write (default: stdout)")] = None,
+    community: Annotated[str | None, typer.Option(help="only this community")] = None,
+    with_names: Annotated[
+        bool, typer.Option("--with-names", help="include residents' names")
+    ] = False,
+) -> None:
+    """Export suggestions as CSV or JSON lines."""
+    if format not in ("csv", "jsonl"):
+        fail(f"--format must be csv or jsonl, not {format!r}")
+
+    async def main() -> None:
+        from bot.export import write_rows
+        from storage import communities
+        from storage import suggestions as store
+        from storage.scoping import Scope
+
+        linli = await _open()
+        try:
+            async with linli.read_maker() as session:
+                scope = Scope.operator()
+                if community is not None:
+                    found = await communities.get_by_slug(session, community)
+                    if found is None:
+                        raise ValueError(f"no community with slug {community!r}")
+                    scope = Scope.of(found.id)
+                rows = await store.export_rows(session, scope, with_names=with_names)
+        finally:
+            await linli.close()
+        write_rows(rows, format, out)
+
+    _run(main)
+
+
+@nlp_app.command("classify")
+def nlp_classify() -> None:
+    """Read lines on stdin; write {"text","topic","confidence","keywords"} per line."""
+    from bot.nlp_cli import classify_lines
+
+    classify_lines(sys.stdin.buffer, sys.stdout)
+
+
+@nlp_app.command("understand")
+def nlp_understand(
+    now: Annotated[str | None, typer.Option(help="reference time, e.g. 2026-11-25T08:00")] = None,
+) -> None:
+    """Read lines on stdin; write {"text","intent","confidence","slots"} per line."""
+    from bot.nlp_cli import parse_now, understand_lines
+
+    try:
+        reference = parse_now(now)
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    understand_lines(sys.stdin.buffer, sys.stdout, reference)
+
+
+def main() -> None:
+    """Entry point of the ``linli`` console script."""
+    app()

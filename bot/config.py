@@ -1,0 +1,140 @@
+"""Configuration: a TOML file, overridden by LINLI_* environment variables, validated."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG = Path("linli.toml")
+ENV_OVERRIDES = {
+    "LINLI_DATABASE_URL": ("database", "url"),
+    "LINLI_DUTY_PHONE": ("community", "duty_phone"),
+    "LINLI_LOG_LEVEL": ("log", "level"),
+}
+
+
+class ConfigError(ValueError):
+    """A configuration problem, described for the person who wrote the file."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseConfig(_Section):
+    """Where linli keeps its data."""
+
+    url: str = "sqlite:///var/linli.db"
+
+
+class CommunityConfig(_Section):
+    """Defaults for the community created on first start."""
+
+    name: str = "我的小区"
+    duty_phone: str | None = None
+    timezone: str = "Asia/Shanghai"
+
+
+class StaffConfig(_Section):
+    """Operator-wide staff and how staff hear about new suggestions."""
+
+    operators: list[str] = Field(default_factory=list)
+    alerts: Literal["each", "digest", "off"] = "each"
+    digest_minutes: int = Field(default=30, ge=1, le=1440)
+
+    @field_validator("operators")
+    @classmethod
+    def _accounts(cls, value: list[str]) -> list[str]:
+        for account in value:
+            channel, sep, ident = account.partition(":")
+            if not sep or channel not in ("console", "telegram", "wechat") or not ident:
+                raise ValueError(
+                    f"{account!r} must be 'console:NAME', 'telegram:<numeric id>'"
+                    " or 'wechat:<openid>'"
+                )
+            if channel == "telegram" and not ident.isdigit():
+                raise ValueError(f"{account!r}: a Telegram id is a number")
+        return value
+
+
+class SuggestionsConfig(_Section):
+    """How suggestions are handled."""
+
+    similar_days: int = Field(default=30, ge=1, le=365)
+    max_text_chars: int = Field(default=2000, ge=100, le=20000)
+    rating_days: int = Field(default=7, ge=1, le=60)
+
+
+class ConversationConfig(_Section):
+    """How long a pending question waits for its answer."""
+
+    expire_minutes: int = Field(default=30, ge=1, le=10080)
+
+
+class OutboxConfig(_Section):
+    """The sender that delivers pushed messages."""
+
+    poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    batch: int = Field(default=50, ge=1, le=1000)
+
+
+class LogConfig(_Section):
+    """Logging."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Config(_Section):
+    """Every setting of linli (see config.example.toml)."""
+
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    community: CommunityConfig = Field(default_factory=CommunityConfig)
+    staff: StaffConfig = Field(default_factory=StaffConfig)
+    suggestions: SuggestionsConfig = Field(default_factory=SuggestionsConfig)
+    conversation: ConversationConfig = Field(default_factory=ConversationConfig)
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    log: LogConfig = Field(default_factory=LogConfig)
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = [f"invalid configuration in {source}:"]
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"])
+        if item["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown setting (see config.example.toml for every key)")
+        else:
+            given = item.get("input")
+            shown = f" (got {given!r})" if not isinstance(given, dict | list) else ""
+            lines.append(f"  {key}: {item['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Load the config file (``linli.toml`` if present), apply LINLI_* overrides, validate."""
+    environ = dict(os.environ if environ is None else environ)
+    raw: dict[str, Any] = {}
+    source = "defaults"
+    if path is None and DEFAULT_CONFIG.exists():
+        path = DEFAULT_CONFIG
+    if path is not None:
+        source = str(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        if environ.get(variable):
+            section_dict = raw.setdefault(section, {})
+            if not isinstance(section_dict, dict):
+                raise ConfigError(f"{section} in {source} must be a table")
+            section_dict[key] = environ[variable]
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from exc

@@ -1,0 +1,54 @@
+"""Scheduled jobs. Each looks for due work in the database, so running twice does nothing new."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers import suggestion_texts as T
+from handlers.types import Reply
+from nlp.topics import TOPICS
+from storage import conversations, outbox, processed, staff
+from storage import suggestions as store
+from storage.engine import transaction
+from storage.types import utcnow
+
+PROCESSED_KEEP = timedelta(days=30)
+
+
+async def staff_digest(maker: async_sessionmaker[AsyncSession], operators: tuple[str, ...]) -> int:
+    """Send staff one message listing the suggestions they were not yet told about."""
+    now = utcnow()
+    async with transaction(maker) as session:
+        pending = await store.unalerted(session)
+        by_community = defaultdict(list)
+        for suggestion in pending:
+            by_community[suggestion.community_id].append(suggestion)
+        for community_id, items in by_community.items():
+            lines = [T.STAFF_DIGEST.format(n=len(items))]
+            lines += [f"#{s.id} [{TOPICS[s.topic]}] {T.snippet(s.text, 40)}" for s in items]
+            payload = Reply("\n".join(lines)).to_dict()
+            for channel, recipient in await staff.alert_recipients(
+                session, community_id, operators
+            ):
+                await outbox.enqueue(
+                    session,
+                    channel=channel,
+                    recipient=recipient,
+                    kind="staff_digest",
+                    payload=payload,
+                    community_id=community_id,
+                )
+            for suggestion in items:
+                suggestion.staff_alerted_at = now
+    return len(pending)
+
+
+async def housekeeping(maker: async_sessionmaker[AsyncSession]) -> None:
+    """Drop expired conversation steps and old replay records."""
+    now = utcnow()
+    async with transaction(maker) as session:
+        await conversations.purge_expired(session, now)
+        await processed.purge_before(session, now - PROCESSED_KEEP)

@@ -1,0 +1,39 @@
+"""The clock: APScheduler runs the fixed set of jobs; their due work lives in the database."""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot import jobs
+from bot.app import App
+from bot.outbox_sender import ChannelSender, deliver_due
+
+
+def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
+    """Create the scheduler with linli's jobs (not started)."""
+    config = app.config
+    scheduler = AsyncIOScheduler(timezone=config.community.timezone)
+    common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+    if senders:
+        scheduler.add_job(
+            deliver_due,
+            "interval",
+            seconds=config.outbox.poll_seconds,
+            args=[app.maker, senders],
+            kwargs={"batch": config.outbox.batch},
+            id="outbox",
+            **common,
+        )
+    if config.staff.alerts == "digest":
+        scheduler.add_job(
+            jobs.staff_digest,
+            "interval",
+            minutes=config.staff.digest_minutes,
+            args=[app.maker, tuple(config.staff.operators)],
+            id="staff_digest",
+            **common,
+        )
+    scheduler.add_job(
+        jobs.housekeeping, "interval", hours=1, args=[app.maker], id="housekeeping", **common
+    )
+    return scheduler

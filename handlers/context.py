@@ -1,0 +1,166 @@
+"""What a handler gets: the message, the session, who is speaking, and ways to answer later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.types import Incoming, Reply
+from storage import conversations, outbox, residents
+from storage import staff as staff_store
+from storage.models import Community, ConversationState, Resident
+from storage.scoping import Scope
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings handlers need (the bot's config maps onto these)."""
+
+    operators: tuple[str, ...] = ()
+    default_duty_phone: str | None = None
+    similar_days: int = 30
+    staff_alerts: str = "each"  # "each" | "digest" | "off"
+    conversation_minutes: int = 30
+    rating_days: int = 7
+    max_text_chars: int = 2000
+
+
+@dataclass
+class Context:
+    """One message being handled, inside its database transaction."""
+
+    session: AsyncSession
+    incoming: Incoming
+    settings: Settings
+    now: datetime
+    resident: Resident | None = None
+    community: Community | None = None
+    staff_scope: Scope | None = None
+    staff_community_id: int | None = None
+    state: ConversationState | None = None
+    text: str = ""
+    truncated: bool = False
+    # The button payload this message chose (pressed, or typed as its number).
+    choice: str | None = None
+    args: str = ""
+    replies_prefix: list[Reply] = field(default_factory=list)
+
+    @property
+    def is_staff(self) -> bool:
+        """Tell whether the speaker has staff rights anywhere."""
+        return self.staff_scope is not None
+
+    @property
+    def actor(self) -> str:
+        """Return the speaker as ``channel:id`` for audit records."""
+        return f"{self.incoming.channel}:{self.incoming.user_id}"
+
+    def working_scope(self) -> Scope:
+        """Return the staff scope narrowed to the community they switched to, if any."""
+        assert self.staff_scope is not None
+        if self.staff_community_id is not None and self.staff_scope.allows(self.staff_community_id):
+            return Scope.of(self.staff_community_id)
+        return self.staff_scope
+
+    async def ask(
+        self,
+        state: str,
+        replies: list[Reply],
+        data: dict[str, Any] | None = None,
+        ttl: timedelta | None = None,
+    ) -> list[Reply]:
+        """Remember a pending question (and its choices) and return its replies."""
+        choices = [c for reply in replies for c in reply.choice_data()]
+        await conversations.save(
+            self.session,
+            self.incoming.channel,
+            self.incoming.user_id,
+            state,
+            data or {},
+            choices,
+            self.now,
+            ttl or timedelta(minutes=self.settings.conversation_minutes),
+        )
+        return replies
+
+    async def done(self) -> None:
+        """Clear the pending question."""
+        await conversations.clear(self.session, self.incoming.channel, self.incoming.user_id)
+
+    async def push(
+        self,
+        channel: str,
+        recipient: str,
+        replies: list[Reply],
+        kind: str,
+        *,
+        community_id: int | None = None,
+        urgent: bool = False,
+        dedupe_key: str | None = None,
+    ) -> None:
+        """Queue replies for someone else, in this transaction (the outbox delivers them)."""
+        for i, reply in enumerate(replies):
+            key = f"{dedupe_key}:{i}" if dedupe_key else None
+            await outbox.enqueue(
+                self.session,
+                channel=channel,
+                recipient=recipient,
+                kind=kind,
+                payload=reply.to_dict(),
+                community_id=community_id,
+                urgent=urgent,
+                dedupe_key=key,
+            )
+
+    async def push_to_resident(
+        self,
+        resident_id: int,
+        replies: list[Reply],
+        kind: str,
+        *,
+        ask_state: str | None = None,
+        ask_data: dict[str, Any] | None = None,
+        ask_ttl: timedelta | None = None,
+        dedupe_key: str | None = None,
+    ) -> None:
+        """Queue replies to every account of a resident, optionally with a pending question."""
+        resident = await self.session.get(Resident, resident_id)
+        if resident is None or not resident.active:
+            return
+        choices = [c for reply in replies for c in reply.choice_data()]
+        for account in await residents.accounts(self.session, resident_id):
+            await self.push(
+                account.channel,
+                account.external_id,
+                replies,
+                kind,
+                community_id=resident.community_id,
+                dedupe_key=f"{dedupe_key}:{account.id}" if dedupe_key else None,
+            )
+            if ask_state:
+                await conversations.save(
+                    self.session,
+                    account.channel,
+                    account.external_id,
+                    ask_state,
+                    ask_data or {},
+                    choices,
+                    self.now,
+                    ask_ttl or timedelta(minutes=self.settings.conversation_minutes),
+                )
+
+    async def alert_staff(
+        self, community_id: int, replies: list[Reply], kind: str, *, urgent: bool = False
+    ) -> int:
+        """Queue a message to every staff member of a community; return how many."""
+        recipients = await staff_store.alert_recipients(
+            self.session, community_id, self.settings.operators
+        )
+        for channel, external_id in recipients:
+            await self.push(
+                channel, external_id, replies, kind, community_id=community_id, urgent=urgent
+            )
+        return len(recipients)

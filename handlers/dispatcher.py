@@ -1,0 +1,190 @@
+"""The dispatcher: one transaction per message, replays answered from the record, routing."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers import texts
+from handlers.context import Context, Settings
+from handlers.router import Command, Handler, Router
+from handlers.types import Incoming, Reply
+from nlp.intents import understand
+from storage import communities, conversations, processed, residents
+from storage import staff as staff_store
+from storage.engine import transaction
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+LEAVE_WORDS = frozenset({"0", "返回", "退出", "/cancel"})
+_DIGITS = re.compile(r"^\s*(\d{1,2})\s*$")
+# Messages with no letters, digits or CJK characters at all (emoji, punctuation).
+_MEANINGLESS = re.compile(r"^[\W_]*$")
+
+
+class Dispatcher:
+    """Turns each Incoming into Replies through the routers, inside one DB transaction."""
+
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        routers: Iterable[Router],
+        settings: Settings | None = None,
+    ) -> None:
+        """Collect the routers' entry points (later routers may not override earlier ones)."""
+        self.maker = maker
+        self.settings = settings or Settings()
+        self.commands: dict[str, Command] = {}
+        self.intents: dict[str, Handler] = {}
+        self.states: dict[str, Handler] = {}
+        self.buttons: dict[str, Handler] = {}
+        self.leaves: dict[str, Handler] = {}
+        for router in routers:
+            for table, entries in (
+                (self.commands, router.commands),
+                (self.intents, router.intents),
+                (self.states, router.states),
+                (self.buttons, router.buttons),
+                (self.leaves, router.leaves),
+            ):
+                clash = set(table) & set(entries)
+                if clash:
+                    raise ValueError(f"router {router.name} registers {sorted(clash)} again")
+                table.update(entries)  # type: ignore[arg-type]
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handle one message and return its replies; never raises to the channel."""
+        try:
+            return await self._handle(incoming)
+        except Exception:
+            log.exception(
+                "failed to handle a %s message from %s", incoming.channel, incoming.user_id
+            )
+            return [Reply(texts.SORRY)]
+
+    async def _handle(self, incoming: Incoming) -> list[Reply]:
+        async with transaction(self.maker) as session:
+            if incoming.message_id is not None:
+                fresh = await processed.claim(
+                    session, incoming.channel, incoming.message_id, incoming.user_id
+                )
+                if not fresh:
+                    raw = await processed.replies_of(session, incoming.channel, incoming.message_id)
+                    return [Reply.from_dict(r) for r in raw]
+            ctx = await self._context(session, incoming)
+            replies = ctx.replies_prefix + (await self._route(ctx) or [])
+            if incoming.message_id is not None:
+                await processed.store_replies(
+                    session, incoming.channel, incoming.message_id, [r.to_dict() for r in replies]
+                )
+            return replies
+
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
+        now = utcnow()
+        text = incoming.text.strip()
+        limit = self.settings.max_text_chars
+        ctx = Context(session=session, incoming=incoming, settings=self.settings, now=now)
+        if len(text) > limit:
+            text, ctx.truncated = text[:limit], True
+        ctx.text = text
+        ctx.staff_scope = await staff_store.scope_of(
+            session, incoming.channel, incoming.user_id, self.settings.operators
+        )
+        if ctx.staff_scope is not None:
+            ctx.staff_community_id = await staff_store.current_community(
+                session, incoming.channel, incoming.user_id
+            )
+        ctx.resident = await residents.find_by_account(session, incoming.channel, incoming.user_id)
+        if ctx.resident is None:
+            ctx.resident = await residents.create(
+                session, incoming.channel, incoming.user_id, display_name=incoming.display_name
+            )
+        if ctx.resident.privacy_noticed_at is None:
+            ctx.resident.privacy_noticed_at = now
+            ctx.replies_prefix.append(Reply(texts.PRIVACY_NOTICE))
+        if ctx.resident.community_id is not None:
+            ctx.community = await communities.get(session, ctx.resident.community_id)
+        ctx.state = await conversations.load(session, incoming.channel, incoming.user_id, now)
+        return ctx
+
+    async def _route(self, ctx: Context) -> list[Reply] | None:
+        incoming = ctx.incoming
+        if ctx.text in LEAVE_WORDS and not incoming.button:
+            if ctx.state is None:
+                return [Reply(texts.NOTHING_PENDING)]
+            on_leave = self.leaves.get(ctx.state.state)
+            await ctx.done()
+            return (await on_leave(ctx) if on_leave else None) or [Reply(texts.LEFT)]
+
+        # The community comes first: every record a resident makes belongs to one.
+        if ctx.community is None:
+            replies = await self.states["community.join"](ctx)
+            if replies is not None:
+                return replies
+
+        # 1. A pending step or a button (pressed, or its number typed).
+        ctx.choice = incoming.button or self._typed_choice(ctx)
+        if ctx.state is not None:
+            handler = self.states.get(ctx.state.state)
+            if handler is not None:
+                replies = await handler(ctx)
+                if replies is not None:
+                    return replies
+        if ctx.choice is not None:
+            handler = self.buttons.get(ctx.choice.split(":", 1)[0])
+            replies = await handler(ctx) if handler else None
+            return replies if replies is not None else [Reply(texts.BUTTON_EXPIRED)]
+        if incoming.button or _DIGITS.match(ctx.text):
+            return [Reply(texts.BUTTON_EXPIRED)]
+
+        # 2. A command.
+        slash = ctx.text.startswith("/")
+        command, ctx.args = self._command(ctx.text)
+        if command is not None and (ctx.is_staff or not command.staff):
+            replies = await command.handler(ctx)
+            if replies is not None:
+                return replies
+        elif slash:
+            return [Reply(texts.STAFF_ONLY if command else texts.UNKNOWN_COMMAND)]
+
+        # 3. What nlp understood.
+        if not ctx.text:
+            return [Reply(texts.EMPTY_MESSAGE)]
+        if _MEANINGLESS.match(ctx.text):
+            return [Reply(texts.NOT_UNDERSTOOD)]
+        understood = understand(ctx.text, now=ctx.now)
+        handler = self.intents.get(understood.intent) or self.intents["suggestion"]
+        ctx.args = understood.slots.get("about", "")
+        return await handler(ctx)
+
+    def _typed_choice(self, ctx: Context) -> str | None:
+        """Map "1", "2"… typed on a button-less channel to the choices last shown."""
+        if ctx.state is None or not ctx.state.choices:
+            return None
+        match = _DIGITS.match(ctx.text)
+        if match:
+            n = int(match.group(1))
+            if 1 <= n <= len(ctx.state.choices):
+                return str(ctx.state.choices[n - 1])
+        return None
+
+    def _command(self, text: str) -> tuple[Command | None, str]:
+        """Find the command a message starts with, and the rest of it as arguments."""
+        if not text:
+            return None, ""
+        head, _, rest = text.partition(" ")
+        head = head.split("@", 1)[0].lower()  # Telegram group commands: /help@linli_bot
+        if head in self.commands:
+            return self.commands[head], rest.strip()
+        # Chinese commands are the whole message, or a number follows ("撤回12", "回复 12 好的");
+        # anything else starting with the same word ("回复太慢了") is an ordinary message.
+        for name, command in self.commands.items():
+            if not name.startswith("/") and text.startswith(name):
+                tail = text[len(name) :].strip()
+                if not tail or tail[0].isdigit():
+                    return command, tail
+        return None, ""

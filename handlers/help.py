@@ -1,0 +1,49 @@
+"""帮助: what linli can do, in short lines a senior can follow; and what is not open yet."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.context import Context
+from handlers.router import Router
+from handlers.types import Reply
+
+router = Router("help")
+
+RESIDENT_HELP = """我是邻里小助手,您可以:
+1. 直接说建议或问题,例如“楼道灯坏了”
+2. 发“我的建议”,看处理进度
+3. 发“转人工”,找工作人员
+4. 发“删除我的信息”,删除您的资料
+有危险请先打 110 / 119 / 120。"""
+
+STAFF_HELP = """工作人员命令:
+/open [分类] 或“待办”:待处理建议
+/reply 编号 内容:回复居民
+/resolve 编号 [说明]:标记解决并请居民评价
+/close 编号:完结
+/topic 编号 分类:改分类
+/stats 或“统计”:按分类、状态计数
+/handoffs:人工会话;/answer 会话号 内容:答复居民
+/community:切换负责的社区"""
+
+
+@router.command("帮助", "/help", "/start", "help", "你好", "您好")
+@router.intent("help")
+async def show_help(ctx: Context) -> list[Reply]:
+    """Explain what linli can do (and the staff commands to staff)."""
+    replies = [Reply(RESIDENT_HELP)]
+    if ctx.is_staff:
+        replies.append(Reply(STAFF_HELP))
+    return replies
+
+
+@router.intent("meal_order", "meal_cancel", "meal_menu")
+async def canteen_not_open(ctx: Context) -> list[Reply]:
+    """Say honestly that ordering meals is not open in this community yet."""
+    return [Reply(texts.NOT_AVAILABLE.format(what="食堂订餐"))]
+
+
+@router.intent("event_list", "event_signup", "event_cancel")
+async def events_not_open(ctx: Context) -> list[Reply]:
+    """Say honestly that activity sign-up is not open in this community yet."""
+    return [Reply(texts.NOT_AVAILABLE.format(what="活动报名"))]

@@ -1,0 +1,111 @@
+"""Joining a community, moving to another, and forgetting a resident (/forget)."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.router import Router
+from handlers.types import Reply, buttons
+from storage import audit, communities, residents
+from storage.models import Community
+
+router = Router("onboarding")
+
+JOIN = "community.join"
+FORGET = "forget.confirm"
+MAX_LISTED = 9
+
+WELCOME = "欢迎!您已加入“{name}”。直接发消息告诉我您的建议,或发送“帮助”看看我能做什么。"
+CHOOSE = "请选择您住的小区:"
+SEARCH = "请告诉我您住的小区名字(例如“阳光花园”),我帮您找。"
+NO_MATCH = "没有找到名字里有“{text}”的小区,请换个说法再试一次。"
+FORGET_ASK = (
+    "确定要删除您的个人信息吗?删除后您的称呼、住址和聊天记录都会清除,您提的建议会匿名保留。"
+)
+FORGOTTEN = "已删除您的个人信息。您提的建议会匿名保留,谢谢您为社区出力。再发消息就是重新开始。"
+FORGET_KEPT = "好的,没有删除任何信息。"
+
+
+async def _join(ctx: Context, community: Community) -> list[Reply]:
+    assert ctx.resident is not None
+    ctx.resident.community_id = community.id
+    ctx.community = community
+    await ctx.done()
+    return [Reply(WELCOME.format(name=community.name))]
+
+
+def _invited_slug(payload: str | None) -> str | None:
+    """Return the community slug of an invite payload (``c-<slug>``)."""
+    if payload and payload.startswith("c-"):
+        return payload[2:]
+    return None
+
+
+def _choices(found: list[Community]) -> list[Reply]:
+    return [Reply(CHOOSE, buttons(*[(c.name, f"join:{c.id}") for c in found], per_row=1))]
+
+
+@router.state(JOIN)
+async def join(ctx: Context) -> list[Reply] | None:
+    """Put a new resident into a community: the only one, the invited one, or their choice."""
+    slug = _invited_slug(ctx.incoming.start_payload)
+    if slug:
+        invited = await communities.get_by_slug(ctx.session, slug)
+        if invited is not None:
+            return await _join(ctx, invited)
+    every = await communities.list_all(ctx.session)
+    if len(every) == 1:
+        # A single community is invisible: join it and go on with the message itself.
+        assert ctx.resident is not None
+        ctx.resident.community_id = every[0].id
+        ctx.community = every[0]
+        return None
+    if ctx.choice and ctx.choice.startswith("join:"):
+        chosen = next((c for c in every if f"join:{c.id}" == ctx.choice), None)
+        if chosen is not None:
+            return await _join(ctx, chosen)
+    if len(every) <= MAX_LISTED:
+        return await ctx.ask(JOIN, _choices(every))
+    if ctx.state is None or ctx.state.state != JOIN or not ctx.text:
+        return await ctx.ask(JOIN, [Reply(SEARCH)])
+    found = [c for c in every if ctx.text in c.name or ctx.text == c.slug]
+    if len(found) == 1:
+        return await _join(ctx, found[0])
+    if not found:
+        return await ctx.ask(JOIN, [Reply(NO_MATCH.format(text=ctx.text[:20]))])
+    return await ctx.ask(JOIN, _choices(found[:MAX_LISTED]))
+
+
+@router.command("切换小区", "/move")
+async def move(ctx: Context) -> list[Reply]:
+    """Let a resident choose another community."""
+    assert ctx.resident is not None
+    ctx.resident.community_id = None
+    ctx.community = None
+    every = await communities.list_all(ctx.session)
+    if len(every) <= MAX_LISTED:
+        return await ctx.ask(JOIN, _choices(every))
+    return await ctx.ask(JOIN, [Reply(SEARCH)])
+
+
+@router.command("/forget", "删除我的信息")
+async def forget(ctx: Context) -> list[Reply]:
+    """Ask before deleting the resident's personal data."""
+    return await ctx.ask(
+        FORGET, [Reply(FORGET_ASK, buttons(("确认删除", "forget:yes"), ("不删除", "forget:no")))]
+    )
+
+
+@router.state(FORGET)
+async def forget_answer(ctx: Context) -> list[Reply] | None:
+    """Delete the resident's data on a yes; keep everything on a no."""
+    if ctx.choice == "forget:no":
+        await ctx.done()
+        return [Reply(FORGET_KEPT)]
+    if ctx.choice != "forget:yes" or ctx.resident is None:
+        return None
+    community_id = ctx.resident.community_id
+    await ctx.done()
+    await residents.forget(ctx.session, ctx.resident)
+    await audit.record(ctx.session, "resident", "resident.forget", community_id=community_id)
+    ctx.resident = None
+    return [Reply(FORGOTTEN)]

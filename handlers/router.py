@@ -1,0 +1,82 @@
+"""Routers: each feature module registers its commands, intents, steps and buttons on one."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from handlers.context import Context
+from handlers.types import Reply
+
+# A handler returns its replies, or None when the message is not one it recognises.
+Handler = Callable[[Context], Awaitable[list[Reply] | None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command and whether only staff may use it."""
+
+    handler: Handler
+    staff: bool = False
+
+
+@dataclass
+class Router:
+    """The entry points of one feature."""
+
+    name: str
+    commands: dict[str, Command] = field(default_factory=dict)
+    intents: dict[str, Handler] = field(default_factory=dict)
+    states: dict[str, Handler] = field(default_factory=dict)
+    buttons: dict[str, Handler] = field(default_factory=dict)
+    leaves: dict[str, Handler] = field(default_factory=dict)
+
+    def command(self, *names: str, staff: bool = False) -> Callable[[Handler], Handler]:
+        """Register a handler for commands such as ``/help`` or ``帮助``."""
+
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self.commands[name.lower()] = Command(handler, staff)
+            return handler
+
+        return register
+
+    def intent(self, *names: str) -> Callable[[Handler], Handler]:
+        """Register a handler for intents that nlp understood."""
+
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self.intents[name] = handler
+            return handler
+
+        return register
+
+    def state(self, *names: str) -> Callable[[Handler], Handler]:
+        """Register a handler for a pending conversation step."""
+
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self.states[name] = handler
+            return handler
+
+        return register
+
+    def on_leave(self, *names: str) -> Callable[[Handler], Handler]:
+        """Register what happens when the user leaves a step with 0 / 返回."""
+
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self.leaves[name] = handler
+            return handler
+
+        return register
+
+    def button(self, *prefixes: str) -> Callable[[Handler], Handler]:
+        """Register a handler for button payloads starting with ``prefix:``."""
+
+        def register(handler: Handler) -> Handler:
+            for prefix in prefixes:
+                self.buttons[prefix] = handler
+            return handler
+
+        return register

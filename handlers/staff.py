@@ -1,0 +1,274 @@
+"""Staff: list, reply to, resolve, close and re-topic suggestions; counts; switch community."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from handlers import suggestion_texts as T
+from handlers.context import Context
+from handlers.router import Router
+from handlers.suggestions import RATE, rating_buttons
+from handlers.types import Reply, buttons
+from nlp.topics import TOPICS, topic_of_label
+from storage import audit, communities
+from storage import staff as staff_store
+from storage import suggestions as store
+from storage.models import ACTIVE_STATUSES, Suggestion, SuggestionStatus
+
+router = Router("staff")
+
+REPLY_TEXT = "staff.reply_text"
+
+USAGE = {
+    "reply": "用法:/reply 编号 回复内容,例如 /reply 12 已安排师傅明天上午来修。",
+    "resolve": "用法:/resolve 编号 [处理说明],例如 /resolve 12 路灯已修好。",
+    "close": "用法:/close 编号",
+    "topic": "用法:/topic 编号 分类,例如 /topic 12 绿化。分类:" + "、".join(TOPICS.values()),
+}
+NOT_FOUND = "没有找到编号 {id} 的建议(或它不在您负责的社区)。"
+NOTHING_OPEN = "没有待处理的建议{where}。"
+ASK_REPLY = "请输入要回复给居民的内容(编号 {id});发送 0 取消。"
+REPLIED = "已回复编号 {id},{n} 位居民会收到。"
+RESOLVED = "编号 {id} 已标记为解决,已请 {n} 位居民评价。"
+CLOSED = "编号 {id} 已完结。"
+RETOPICED = "编号 {id} 的分类已改为:{topic}。"
+WRONG_STATE = "编号 {id} 现在是“{status}”,不能这样操作。"
+SWITCHED = "已切换到:{name}。之后的列表和统计只看这个社区。"
+WHICH_COMMUNITY = "您负责这些社区,请选择要处理的:"
+STATS_EMPTY = "还没有任何建议。"
+
+
+def _number(ctx: Context) -> tuple[int | None, str]:
+    """Split "12 内容" into (12, "内容")."""
+    head, _, rest = ctx.args.partition(" ")
+    return (int(head), rest.strip()) if head.isdigit() else (None, ctx.args)
+
+
+async def _find(ctx: Context, number: int) -> Suggestion | None:
+    assert ctx.staff_scope is not None
+    return await store.get_scoped(ctx.session, ctx.staff_scope, number)
+
+
+async def _notify_involved(
+    ctx: Context, suggestion: Suggestion, reply: Reply, kind: str, ask_state: str | None = None
+) -> int:
+    """Tell the author and every supporter; return how many residents were told."""
+    people = [suggestion.resident_id, *await store.supporter_ids(ctx.session, suggestion.id)]
+    targets = list(dict.fromkeys(p for p in people if p is not None))
+    for resident_id in targets:
+        await ctx.push_to_resident(
+            resident_id,
+            [reply],
+            kind,
+            ask_state=ask_state,
+            ask_data={"id": suggestion.id},
+            ask_ttl=timedelta(days=ctx.settings.rating_days),
+        )
+    return len(targets)
+
+
+@router.command("/open", "待办", staff=True)
+async def list_open(ctx: Context) -> list[Reply]:
+    """List suggestions waiting for staff, optionally of one topic."""
+    topic = topic_of_label(ctx.args) if ctx.args else None
+    scope = ctx.working_scope()
+    found = await store.list_active(ctx.session, scope, topic)
+    where = f"({TOPICS[topic]})" if topic else ""
+    if not found:
+        return [Reply(NOTHING_OPEN.format(where=where))]
+    slugs = {}
+    if scope.community_ids is None or len(scope.community_ids) > 1:
+        slugs = {c.id: c.slug for c in await staff_store.communities_in(ctx.session, scope)}
+    lines = [f"待处理建议{where},共 {len(found)} 条(最早的在前):"]
+    for s in found:
+        n = await store.supporter_count(ctx.session, s.id)
+        flag = "【紧急】" if s.urgent else ""
+        place = f"{slugs[s.community_id]} " if slugs else ""
+        local = s.created_at.astimezone().strftime("%m-%d %H:%M")
+        lines.append(
+            f"#{s.id} {flag}{place}[{TOPICS[s.topic]}] {T.status_label(s)} · {1 + n}人 · {local}\n"
+            f"  {T.snippet(s.text, 50)}"
+        )
+    lines.append("回复:/reply 编号 内容;解决:/resolve 编号")
+    return [Reply("\n".join(lines))]
+
+
+@router.command("/reply", "回复", staff=True)
+async def reply(ctx: Context) -> list[Reply]:
+    """Send a staff reply to the suggestion's author and supporters."""
+    number, text = _number(ctx)
+    if number is None:
+        return [Reply(USAGE["reply"])]
+    suggestion = await _find(ctx, number)
+    if suggestion is None:
+        return [Reply(NOT_FOUND.format(id=number))]
+    if not text:
+        return await ctx.ask(REPLY_TEXT, [Reply(ASK_REPLY.format(id=number))], {"id": number})
+    return await _send_reply(ctx, suggestion, text)
+
+
+@router.state(REPLY_TEXT)
+async def reply_text(ctx: Context) -> list[Reply] | None:
+    """Take the next message as the reply text asked for."""
+    if ctx.incoming.button or not ctx.text or ctx.state is None:
+        return None
+    suggestion = await _find(ctx, int(ctx.state.data["id"]))
+    await ctx.done()
+    if suggestion is None:
+        return [Reply(NOT_FOUND.format(id=ctx.state.data["id"]))]
+    return await _send_reply(ctx, suggestion, ctx.text)
+
+
+async def _send_reply(ctx: Context, suggestion: Suggestion, text: str) -> list[Reply]:
+    if suggestion.status in (SuggestionStatus.OPEN, SuggestionStatus.REOPENED):
+        suggestion.status = SuggestionStatus.REPLIED
+    await store.add_event(ctx.session, suggestion.id, "reply", ctx.actor, text)
+    await audit.record(
+        ctx.session,
+        ctx.actor,
+        "suggestion.reply",
+        community_id=suggestion.community_id,
+        target=str(suggestion.id),
+    )
+    message = Reply(T.STAFF_REPLY_TO_RESIDENT.format(id=suggestion.id, text=text))
+    n = await _notify_involved(ctx, suggestion, message, "staff_reply")
+    return [Reply(REPLIED.format(id=suggestion.id, n=n))]
+
+
+@router.command("/resolve", "解决", staff=True)
+async def resolve(ctx: Context) -> list[Reply]:
+    """Mark a suggestion resolved and ask those involved to rate it."""
+    number, note = _number(ctx)
+    if number is None:
+        return [Reply(USAGE["resolve"])]
+    suggestion = await _find(ctx, number)
+    if suggestion is None:
+        return [Reply(NOT_FOUND.format(id=number))]
+    if suggestion.status not in ACTIVE_STATUSES:
+        return [Reply(WRONG_STATE.format(id=number, status=T.status_label(suggestion)))]
+    suggestion.status = SuggestionStatus.RESOLVED
+    await store.add_event(ctx.session, suggestion.id, "resolved", ctx.actor, note or None)
+    await audit.record(
+        ctx.session,
+        ctx.actor,
+        "suggestion.resolve",
+        community_id=suggestion.community_id,
+        target=str(suggestion.id),
+    )
+    text = T.RESOLVED_TO_RESIDENT.format(id=suggestion.id, note=f":{note}" if note else "")
+    message = Reply(text, rating_buttons(suggestion.id))
+    n = await _notify_involved(ctx, suggestion, message, "resolved", ask_state=RATE)
+    return [Reply(RESOLVED.format(id=suggestion.id, n=n))]
+
+
+@router.command("/close", "完结", staff=True)
+async def close(ctx: Context) -> list[Reply]:
+    """Close a suggestion for good."""
+    number, _ = _number(ctx)
+    if number is None:
+        return [Reply(USAGE["close"])]
+    suggestion = await _find(ctx, number)
+    if suggestion is None:
+        return [Reply(NOT_FOUND.format(id=number))]
+    if suggestion.status in (SuggestionStatus.MERGED, SuggestionStatus.WITHDRAWN):
+        return [Reply(WRONG_STATE.format(id=number, status=T.status_label(suggestion)))]
+    suggestion.status = SuggestionStatus.CLOSED
+    await store.add_event(ctx.session, suggestion.id, "closed", ctx.actor)
+    await audit.record(
+        ctx.session,
+        ctx.actor,
+        "suggestion.close",
+        community_id=suggestion.community_id,
+        target=str(suggestion.id),
+    )
+    return [Reply(CLOSED.format(id=number))]
+
+
+@router.command("/topic", "改分类", staff=True)
+async def retopic(ctx: Context) -> list[Reply]:
+    """Move a suggestion to another topic."""
+    number, label = _number(ctx)
+    topic = topic_of_label(label) if label else None
+    if number is None or topic is None:
+        return [Reply(USAGE["topic"])]
+    suggestion = await _find(ctx, number)
+    if suggestion is None:
+        return [Reply(NOT_FOUND.format(id=number))]
+    await store.add_event(
+        ctx.session, suggestion.id, "retopic", ctx.actor, f"{suggestion.topic}->{topic}"
+    )
+    await audit.record(
+        ctx.session,
+        ctx.actor,
+        "suggestion.retopic",
+        community_id=suggestion.community_id,
+        target=str(suggestion.id),
+        detail={"from": suggestion.topic, "to": topic},
+    )
+    suggestion.topic = topic
+    return [Reply(RETOPICED.format(id=number, topic=TOPICS[topic]))]
+
+
+@router.command("/stats", "统计", staff=True)
+async def stats(ctx: Context) -> list[Reply]:
+    """Count suggestions by topic and by status."""
+    rows = await store.counts(ctx.session, ctx.working_scope())
+    if not rows:
+        return [Reply(STATS_EMPTY)]
+    by_topic: Counter[str] = Counter()
+    by_status: Counter[str] = Counter()
+    active: Counter[str] = Counter()
+    for topic, status, n in rows:
+        by_topic[topic] += n
+        by_status[status] += n
+        if status in ACTIVE_STATUSES:
+            active[topic] += n
+    lines = [f"建议共 {sum(by_topic.values())} 条。按分类(待处理/全部):"]
+    for topic, n in by_topic.most_common():
+        lines.append(f"  {TOPICS[topic]}:{active[topic]}/{n}")
+    lines.append("按状态:")
+    for status, n in by_status.most_common():
+        lines.append(f"  {T.STATUS_LABELS[SuggestionStatus(status)]}:{n}")
+    return [Reply("\n".join(lines))]
+
+
+@router.command("/community", "切换社区", staff=True)
+async def switch_community(ctx: Context) -> list[Reply]:
+    """Show or switch the community a staff member of several works in."""
+    assert ctx.staff_scope is not None
+    mine = await staff_store.communities_in(ctx.session, ctx.staff_scope)
+    if ctx.args:
+        chosen = next((c for c in mine if ctx.args in (c.slug, c.name)), None)
+        if chosen is None:
+            return [Reply(f"您不负责“{ctx.args[:20]}”。可选:" + "、".join(c.slug for c in mine))]
+        return await _switch(ctx, chosen.id)
+    return await ctx.ask(
+        "staff.community",
+        [
+            Reply(
+                WHICH_COMMUNITY,
+                buttons(*[(c.name, f"staffcom:{c.id}") for c in mine[:20]], per_row=1),
+            )
+        ],
+    )
+
+
+@router.button("staffcom")
+async def switch_button(ctx: Context) -> list[Reply] | None:
+    """Switch community by button."""
+    assert ctx.choice is not None
+    number = ctx.choice.partition(":")[2]
+    if not ctx.is_staff or not number.isdigit() or not ctx.staff_scope.allows(int(number)):
+        return None
+    return await _switch(ctx, int(number))
+
+
+async def _switch(ctx: Context, community_id: int) -> list[Reply]:
+    community = await communities.get(ctx.session, community_id)
+    assert community is not None
+    await staff_store.set_current_community(
+        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, community_id
+    )
+    await ctx.done()
+    return [Reply(SWITCHED.format(name=community.name))]

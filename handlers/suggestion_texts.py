@@ -1,0 +1,73 @@
+"""Everything residents and staff read about suggestions (zh-CN), in one place."""
+
+from __future__ import annotations
+
+from storage.models import Suggestion, SuggestionStatus
+
+STATUS_LABELS = {
+    SuggestionStatus.OPEN: "待处理",
+    SuggestionStatus.REPLIED: "已回复",
+    SuggestionStatus.RESOLVED: "已解决",
+    SuggestionStatus.CLOSED: "已完结",
+    SuggestionStatus.REOPENED: "重新处理中",
+    SuggestionStatus.MERGED: "已合并",
+    SuggestionStatus.WITHDRAWN: "已撤回",
+}
+
+ACK = "已收到您的建议(编号 {id},分类:{topic})。处理后会通知您。"
+TRUNCATED = "您的消息比较长,已保存前 {limit} 字。"
+SIMILAR = (
+    "已有 {n} 位邻居反映了类似问题:“{snippet}”(编号 {other})。合并后一起跟进,处理时也会通知您。"
+)
+MERGED = "已合并到编号 {other},现在共有 {n} 位邻居关注这个问题。处理时会通知您。"
+KEPT = "好的,您的建议(编号 {id})会单独处理。"
+PICK_TOPIC = "请选择正确的分类:"
+RETOPICED = "已改为分类:{topic}。谢谢您告诉我们!"
+WITHDRAWN = "已撤回您的建议(编号 {id})。"
+NOT_YOURS = "没有找到您的编号 {id} 的建议。发送“我的建议”看看您提过的。"
+CANNOT_WITHDRAW = "编号 {id} 的建议现在是“{status}”,不能再撤回了。"
+ALREADY_DECIDED = "这条建议已经处理过这个选项了。"
+NONE_YET = "您还没有提过建议。直接发消息告诉我就可以,例如:“楼道灯坏了”。"
+MINE_HEADER = "您的建议(最近 {n} 条):"
+MINE_FOOTER = "想撤回,发送“撤回 编号”,例如“撤回 {id}”。"
+MINE_STATUS_SOON = "{what}的记录在这里还查不到,现在能查的是“我的建议”。"
+
+STAFF_REPLY_TO_RESIDENT = "社区回复了您的建议(编号 {id}):\n{text}"
+RESOLVED_TO_RESIDENT = (
+    "您关注的问题(编号 {id})已处理完成{note}。\n"
+    "请给处理结果打个分:1 很不满意 … 5 很满意;没解决请选“没解决”。"
+)
+RATE_THANKS = "谢谢您的评价({score} 分)!"
+RATE_REOPENED = "抱歉没有让您满意。编号 {id} 已重新打开,工作人员会继续跟进。"
+ALREADY_RATED = "您已经评价过编号 {id} 了,谢谢!"
+NOT_RATEABLE = "编号 {id} 现在不需要评价。"
+
+STAFF_NEW = "新建议 #{id} [{topic}] {who}:{snippet}"
+STAFF_URGENT = "【紧急】#{id} {who}:{snippet}\n请立即处理!居民已收到急救电话提示。"
+STAFF_REOPENED = "#{id} 被居民重新打开(评分:{score})。"
+STAFF_DIGEST = "过去一段时间有 {n} 条新建议:"
+
+EMERGENCY_HEAD = "⚠️ 如有危险,请马上打电话:报警 110 / 火警 119 / 急救 120"
+EMERGENCY_DUTY = "社区值班电话:{phone}"
+EMERGENCY_TAIL = "我们已通知社区工作人员。"
+EMERGENCY_ADVICE = {
+    "elevator": "被困在电梯里请按警铃、打电梯里的救援电话,不要扒门,耐心等待救援。",
+    "gas": "闻到燃气味:不要开关电器、不要点火、不要打电话在屋里,开窗通风,关掉燃气阀,人先离开。",
+    "fire": "着火了:马上离开,走楼梯不坐电梯,用湿毛巾捂住口鼻,低姿前进。",
+    "fall": "有人摔倒:先别急着扶起,看看是否清醒、能否说话,需要时马上打 120。",
+    "injury": "有人受伤:先确保自身安全,按住伤口止血,需要时打 120 或 110。",
+}
+
+
+def snippet(text: str, limit: int = 40) -> str:
+    """Return the first ``limit`` characters of a text on one line."""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[:limit] + "…"
+
+
+def status_label(suggestion: Suggestion) -> str:
+    """Return a suggestion's status for people to read."""
+    label = STATUS_LABELS.get(SuggestionStatus(suggestion.status), suggestion.status)
+    if suggestion.status == SuggestionStatus.MERGED and suggestion.merged_into_id:
+        return f"{label}到编号 {suggestion.merged_into_id}"
+    return label

@@ -1,0 +1,17 @@
+"""Texts the dispatcher itself says (each feature keeps its own texts beside its code)."""
+
+PRIVACY_NOTICE = (
+    "【隐私说明】邻里会保存您的称呼和发来的建议,只用于社区处理和回复您。\n"
+    "想删除您的信息,随时发送“删除我的信息”或 /forget。"
+)
+SORRY = "抱歉,系统出了点小问题,您的消息没有处理成功。请稍后再发一次,或发送“转人工”。"
+LEFT = "好的,已返回。有事随时发消息给我。"
+NOTHING_PENDING = "好的。您可以直接说您的建议,或发送“帮助”看看我能做什么。"
+BUTTON_EXPIRED = "这个选项已经过期了。请重新发送您的请求,或发送“帮助”。"
+STAFF_ONLY = "这个命令只有社区工作人员可以用。发送“帮助”看看您可以做什么。"
+UNKNOWN_COMMAND = "没有这个命令。发送 /help 或“帮助”看看可以做什么。"
+EMPTY_MESSAGE = "请用文字告诉我您的建议或问题,例如:“楼道灯坏了”。"
+NOT_UNDERSTOOD = "我没看懂这条消息😊 请用文字说说您的建议或问题,例如:“小区停车位不够”。"
+NOT_AVAILABLE = (
+    "{what}功能本社区还没有开通。\n您可以发送“转人工”联系工作人员,或直接告诉我您的建议。"
+)

@@ -1,0 +1,60 @@
+"""linli's own jieba tokenizer (never the global one), with the community dictionary."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import cache
+
+import jieba
+
+from nlp.resources import data_path, read_lines
+
+_lock = threading.Lock()
+_tokenizer: jieba.Tokenizer | None = None
+
+# Characters that carry no meaning for classification once text is normalized.
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """Fold full-width forms and case so 'ＡＴＭ!' and 'atm!' read the same."""
+    return unicodedata.normalize("NFKC", text).lower().strip()
+
+
+def get_tokenizer() -> jieba.Tokenizer:
+    """Return the shared linli tokenizer, loading it on first use."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                tokenizer.load_userdict(str(data_path("userdict.txt")))
+                _tokenizer = tokenizer
+    return _tokenizer
+
+
+def words(text: str) -> list[str]:
+    """Split normalized text into words, dropping punctuation, spaces and symbols."""
+    return [w for w in get_tokenizer().lcut(text) if not _PUNCT.fullmatch(w)]
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """Return the words too common to say anything about a message's subject."""
+    return frozenset(read_lines("stopwords.txt"))
+
+
+def content_words(text: str) -> list[str]:
+    """Return the meaningful words of ``text`` (normalized, no stop words, no lone digits)."""
+    stop = stopwords()
+    return [w for w in words(normalize(text)) if w not in stop and not w.isdigit()]
+
+
+def compact(text: str) -> str:
+    """Return normalized text with punctuation and spaces removed (for character n-grams)."""
+    return _PUNCT.sub("", normalize(text))

@@ -1,0 +1,60 @@
+"""Conversation state: one pending step per (channel, user), stored with an expiry."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ConversationState
+
+
+async def load(
+    session: AsyncSession, channel: str, external_id: str, now: datetime
+) -> ConversationState | None:
+    """Return the user's pending step, or None if there is none or it has expired."""
+    state = await session.get(ConversationState, (channel, external_id))
+    if state is None or state.expires_at <= now:
+        return None
+    return state
+
+
+async def save(
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    state: str,
+    data: dict[str, Any],
+    choices: list[str],
+    now: datetime,
+    ttl: timedelta,
+) -> None:
+    """Set the user's pending step (replacing any earlier one)."""
+    row = await session.get(ConversationState, (channel, external_id))
+    if row is None:
+        row = ConversationState(channel=channel, external_id=external_id)
+        session.add(row)
+    row.state = state
+    row.data = data
+    row.choices = choices
+    row.expires_at = now + ttl
+    await session.flush()
+
+
+async def clear(session: AsyncSession, channel: str, external_id: str) -> None:
+    """Forget the user's pending step."""
+    await session.execute(
+        delete(ConversationState).where(
+            ConversationState.channel == channel, ConversationState.external_id == external_id
+        )
+    )
+
+
+async def purge_expired(session: AsyncSession, now: datetime) -> int:
+    """Delete expired steps; return how many."""
+    result = await session.execute(
+        delete(ConversationState).where(ConversationState.expires_at <= now)
+    )
+    return result.rowcount or 0

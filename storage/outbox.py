@@ -1,0 +1,130 @@
+"""The outbox: messages written with the change they report, delivered later by a sender."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage, OutboxStatus
+
+MAX_ATTEMPTS = 5
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    channel: str,
+    recipient: str,
+    kind: str,
+    payload: dict[str, Any],
+    community_id: int | None = None,
+    urgent: bool = False,
+    not_before: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Add a message to deliver; with a ``dedupe_key`` seen before, add nothing."""
+    row = OutboxMessage(
+        channel=channel,
+        recipient=recipient,
+        kind=kind,
+        payload=payload,
+        community_id=community_id,
+        urgent=urgent,
+        dedupe_key=dedupe_key,
+    )
+    if not_before is not None:
+        row.not_before = not_before
+    if dedupe_key is None:
+        session.add(row)
+        await session.flush()
+        return row
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+async def claim_due(
+    session: AsyncSession,
+    channels: list[str],
+    now: datetime,
+    limit: int = 50,
+    recipient: str | None = None,
+) -> list[OutboxMessage]:
+    """Claim due rows for the given channels, marking them ``sending``.
+
+    On PostgreSQL rows are locked with SKIP LOCKED so several senders never claim the same
+    row; SQLite's write lock (BEGIN IMMEDIATE) gives the same guarantee to its one sender.
+    """
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            or_(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                # A send whose outcome is unknown may have arrived: retry it once only.
+                (OutboxMessage.status == OutboxStatus.UNKNOWN) & (OutboxMessage.attempts < 2),
+            ),
+            OutboxMessage.channel.in_(channels),
+            OutboxMessage.not_before <= now,
+        )
+        .order_by(OutboxMessage.urgent.desc(), OutboxMessage.id)
+        .limit(limit)
+    )
+    if recipient is not None:
+        stmt = stmt.where(OutboxMessage.recipient == recipient)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(await session.scalars(stmt))
+    for row in rows:
+        row.status = OutboxStatus.SENDING
+        row.attempts += 1
+        row.claimed_at = now
+    await session.flush()
+    return rows
+
+
+async def mark(
+    session: AsyncSession,
+    row_id: int,
+    status: OutboxStatus,
+    *,
+    now: datetime,
+    error: str | None = None,
+    platform_message_id: str | None = None,
+) -> None:
+    """Record the outcome of one delivery."""
+    values: dict[str, Any] = {"status": status, "error": error}
+    if status == OutboxStatus.SENT:
+        values.update(sent_at=now, platform_message_id=platform_message_id)
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+
+async def retry_later(
+    session: AsyncSession, row: OutboxMessage, now: datetime, error: str
+) -> OutboxStatus:
+    """Put a failed row back with exponential backoff, or fail it after MAX_ATTEMPTS."""
+    if row.attempts >= MAX_ATTEMPTS:
+        status = OutboxStatus.FAILED
+        values: dict[str, Any] = {"status": status, "error": error}
+    else:
+        status = OutboxStatus.PENDING
+        delay = timedelta(seconds=min(600, 5 * 2 ** (row.attempts - 1)))
+        values = {"status": status, "error": error, "not_before": now + delay}
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+    return status
+
+
+async def release_stale(session: AsyncSession, before: datetime) -> int:
+    """Turn rows stuck in ``sending`` (their sender died) into ``unknown`` for one retry."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < before)
+        .values(status=OutboxStatus.UNKNOWN)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,85 @@
+"""Queries about residents and their platform accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    ChannelAccount,
+    ConversationState,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessedMessage,
+    Resident,
+)
+
+
+async def find_by_account(session: AsyncSession, channel: str, external_id: str) -> Resident | None:
+    """Return the resident behind a platform account, if known."""
+    return await session.scalar(
+        select(Resident)
+        .join(ChannelAccount, ChannelAccount.resident_id == Resident.id)
+        .where(ChannelAccount.channel == channel, ChannelAccount.external_id == external_id)
+    )
+
+
+async def create(
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    *,
+    display_name: str | None = None,
+    community_id: int | None = None,
+) -> Resident:
+    """Create a resident with one platform account."""
+    resident = Resident(display_name=display_name, community_id=community_id, tags=[], consents={})
+    session.add(resident)
+    await session.flush()
+    session.add(ChannelAccount(resident_id=resident.id, channel=channel, external_id=external_id))
+    await session.flush()
+    return resident
+
+
+async def accounts(session: AsyncSession, resident_id: int) -> list[ChannelAccount]:
+    """Return the platform accounts of a resident."""
+    return list(
+        await session.scalars(
+            select(ChannelAccount)
+            .where(ChannelAccount.resident_id == resident_id)
+            .order_by(ChannelAccount.id)
+        )
+    )
+
+
+async def forget(session: AsyncSession, resident: Resident) -> None:
+    """Delete a resident's personal data; what they wrote stays, no longer linked to them.
+
+    Suggestions, supporters, ratings and handoffs keep their rows with ``resident_id``
+    set to NULL by their foreign keys.
+    """
+    for account in await accounts(session, resident.id):
+        key = (ConversationState.channel == account.channel) & (
+            ConversationState.external_id == account.external_id
+        )
+        await session.execute(delete(ConversationState).where(key))
+        await session.execute(
+            delete(ProcessedMessage).where(
+                ProcessedMessage.channel == account.channel,
+                ProcessedMessage.external_id == account.external_id,
+            )
+        )
+        await session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.channel == account.channel,
+                OutboxMessage.recipient == account.external_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+        )
+    await session.delete(resident)
+    await session.flush()
+
+
+async def set_active(session: AsyncSession, resident_id: int, active: bool) -> None:
+    """Mark a resident as reachable or not (e.g. they blocked the bot)."""
+    await session.execute(update(Resident).where(Resident.id == resident_id).values(active=active))

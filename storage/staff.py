@@ -1,0 +1,112 @@
+"""Queries about staff grants, their current community, and who gets staff alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Community, StaffMember, StaffPreference
+from storage.scoping import Scope
+
+
+def split_account(account: str) -> tuple[str, str]:
+    """Split ``"telegram:12345"`` into ``("telegram", "12345")``."""
+    channel, sep, external_id = account.partition(":")
+    if not sep or not channel or not external_id:
+        raise ValueError(f"staff account {account!r} must look like CHANNEL:ID, e.g. console:admin")
+    return channel, external_id
+
+
+async def add(
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    community_id: int | None,
+    display_name: str | None = None,
+) -> StaffMember:
+    """Grant staff rights in one community (or operator-wide with ``None``); idempotent."""
+    existing = await session.scalar(
+        select(StaffMember).where(
+            StaffMember.channel == channel,
+            StaffMember.external_id == external_id,
+            StaffMember.community_id.is_(None)
+            if community_id is None
+            else StaffMember.community_id == community_id,
+        )
+    )
+    if existing is not None:
+        return existing
+    member = StaffMember(
+        channel=channel,
+        external_id=external_id,
+        community_id=community_id,
+        display_name=display_name,
+    )
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def scope_of(
+    session: AsyncSession, channel: str, external_id: str, operators: Iterable[str] = ()
+) -> Scope | None:
+    """Return what a platform account may see as staff, or ``None`` if it is not staff."""
+    if f"{channel}:{external_id}" in set(operators):
+        return Scope.operator()
+    grants = list(
+        await session.scalars(
+            select(StaffMember.community_id).where(
+                StaffMember.channel == channel, StaffMember.external_id == external_id
+            )
+        )
+    )
+    if not grants:
+        return None
+    if any(g is None for g in grants):
+        return Scope.operator()
+    return Scope.of(*[g for g in grants if g is not None])
+
+
+async def current_community(session: AsyncSession, channel: str, external_id: str) -> int | None:
+    """Return the community a staff member last switched to, if any."""
+    pref = await session.get(StaffPreference, (channel, external_id))
+    return pref.community_id if pref else None
+
+
+async def set_current_community(
+    session: AsyncSession, channel: str, external_id: str, community_id: int
+) -> None:
+    """Remember which community a staff member of several works in now."""
+    pref = await session.get(StaffPreference, (channel, external_id))
+    if pref is None:
+        session.add(
+            StaffPreference(channel=channel, external_id=external_id, community_id=community_id)
+        )
+    else:
+        pref.community_id = community_id
+    await session.flush()
+
+
+async def communities_in(session: AsyncSession, scope: Scope) -> list[Community]:
+    """Return the communities a scope covers, oldest first."""
+    stmt = scope.apply(select(Community).order_by(Community.id), Community.id)
+    return list(await session.scalars(stmt))
+
+
+async def alert_recipients(
+    session: AsyncSession, community_id: int, operators: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """Return the (channel, id) of everyone who gets staff alerts for a community."""
+    rows = await session.execute(
+        select(StaffMember.channel, StaffMember.external_id)
+        .where(or_(StaffMember.community_id == community_id, StaffMember.community_id.is_(None)))
+        .order_by(StaffMember.id)
+    )
+    found = [(c, e) for c, e in rows]
+    for account in operators:
+        pair = split_account(account)
+        if pair not in found:
+            found.append(pair)
+    return found

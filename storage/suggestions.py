@@ -1,0 +1,216 @@
+"""Queries about suggestions, their supporters, ratings and history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    ACTIVE_STATUSES,
+    Community,
+    Resident,
+    Suggestion,
+    SuggestionEvent,
+    SuggestionRating,
+    SuggestionStatus,
+    SuggestionSupporter,
+)
+from storage.scoping import Scope
+
+
+async def create(session: AsyncSession, **fields: Any) -> Suggestion:
+    """Store a new suggestion and return it with its number."""
+    suggestion = Suggestion(**fields)
+    session.add(suggestion)
+    await session.flush()
+    return suggestion
+
+
+async def get(session: AsyncSession, suggestion_id: int) -> Suggestion | None:
+    """Return a suggestion by number (unscoped: for the resident's own checks)."""
+    return await session.get(Suggestion, suggestion_id)
+
+
+async def get_scoped(session: AsyncSession, scope: Scope, suggestion_id: int) -> Suggestion | None:
+    """Return a suggestion only if it lies within a staff scope."""
+    stmt = scope.apply(
+        select(Suggestion).where(Suggestion.id == suggestion_id), Suggestion.community_id
+    )
+    return await session.scalar(stmt)
+
+
+async def similar_candidates(
+    session: AsyncSession,
+    community_id: int,
+    topic: str,
+    since: datetime,
+    exclude_id: int,
+    limit: int = 200,
+) -> list[Suggestion]:
+    """Return recent active suggestions of a topic in a community, newest first."""
+    stmt = (
+        select(Suggestion)
+        .where(
+            Suggestion.community_id == community_id,
+            Suggestion.topic == topic,
+            Suggestion.status.in_(ACTIVE_STATUSES),
+            Suggestion.created_at >= since,
+            Suggestion.id != exclude_id,
+        )
+        .order_by(Suggestion.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def supporter_ids(session: AsyncSession, suggestion_id: int) -> list[int]:
+    """Return the resident ids of a suggestion's supporters (forgotten ones excluded)."""
+    rows = await session.scalars(
+        select(SuggestionSupporter.resident_id).where(
+            SuggestionSupporter.suggestion_id == suggestion_id,
+            SuggestionSupporter.resident_id.is_not(None),
+        )
+    )
+    return [r for r in rows if r is not None]
+
+
+async def supporter_count(session: AsyncSession, suggestion_id: int) -> int:
+    """Return how many residents support a suggestion (its author not counted)."""
+    stmt = select(func.count()).where(SuggestionSupporter.suggestion_id == suggestion_id)
+    return await session.scalar(stmt) or 0
+
+
+async def add_supporter(session: AsyncSession, suggestion_id: int, resident_id: int) -> bool:
+    """Record a resident as a supporter; return False if they already were one."""
+    existing = await session.scalar(
+        select(SuggestionSupporter.id).where(
+            SuggestionSupporter.suggestion_id == suggestion_id,
+            SuggestionSupporter.resident_id == resident_id,
+        )
+    )
+    if existing is not None:
+        return False
+    session.add(SuggestionSupporter(suggestion_id=suggestion_id, resident_id=resident_id))
+    await session.flush()
+    return True
+
+
+async def add_event(
+    session: AsyncSession, suggestion_id: int, kind: str, actor: str | None, text: str | None = None
+) -> None:
+    """Append a step to a suggestion's history."""
+    session.add(SuggestionEvent(suggestion_id=suggestion_id, kind=kind, actor=actor, text=text))
+    await session.flush()
+
+
+async def list_by_resident(
+    session: AsyncSession, resident_id: int, limit: int = 10
+) -> list[Suggestion]:
+    """Return a resident's own suggestions, newest first."""
+    stmt = (
+        select(Suggestion)
+        .where(Suggestion.resident_id == resident_id)
+        .order_by(Suggestion.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def list_active(
+    session: AsyncSession, scope: Scope, topic: str | None = None, limit: int = 20
+) -> list[Suggestion]:
+    """Return suggestions waiting for staff in a scope, oldest first (urgent ones on top)."""
+    stmt = select(Suggestion).where(Suggestion.status.in_(ACTIVE_STATUSES))
+    if topic:
+        stmt = stmt.where(Suggestion.topic == topic)
+    stmt = scope.apply(stmt, Suggestion.community_id)
+    stmt = stmt.order_by(Suggestion.urgent.desc(), Suggestion.id).limit(limit)
+    return list(await session.scalars(stmt))
+
+
+async def counts(session: AsyncSession, scope: Scope) -> list[tuple[str, str, int]]:
+    """Return (topic, status, count) rows for a scope."""
+    stmt = select(Suggestion.topic, Suggestion.status, func.count()).group_by(
+        Suggestion.topic, Suggestion.status
+    )
+    stmt = scope.apply(stmt, Suggestion.community_id)
+    return [(t, s, n) for t, s, n in await session.execute(stmt)]
+
+
+async def add_rating(
+    session: AsyncSession, suggestion_id: int, resident_id: int, score: int | None, unresolved: bool
+) -> bool:
+    """Store a resident's rating of a resolution; return False if they already rated it."""
+    existing = await session.scalar(
+        select(SuggestionRating.id).where(
+            SuggestionRating.suggestion_id == suggestion_id,
+            SuggestionRating.resident_id == resident_id,
+        )
+    )
+    if existing is not None:
+        return False
+    session.add(
+        SuggestionRating(
+            suggestion_id=suggestion_id, resident_id=resident_id, score=score, unresolved=unresolved
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def unalerted(session: AsyncSession, limit: int = 200) -> list[Suggestion]:
+    """Return suggestions staff have not yet been alerted about, oldest first."""
+    stmt = (
+        select(Suggestion)
+        .where(Suggestion.staff_alerted_at.is_(None), Suggestion.status != SuggestionStatus.MERGED)
+        .order_by(Suggestion.id)
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def export_rows(
+    session: AsyncSession, scope: Scope, with_names: bool = False, batch: int = 1000
+) -> Sequence[dict[str, Any]]:
+    """Return the export fields of every suggestion in a scope, by number."""
+    supporters = (
+        select(func.count())
+        .where(SuggestionSupporter.suggestion_id == Suggestion.id)
+        .correlate(Suggestion)
+        .scalar_subquery()
+    )
+    rating = (
+        select(func.avg(SuggestionRating.score))
+        .where(SuggestionRating.suggestion_id == Suggestion.id)
+        .correlate(Suggestion)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Suggestion, Community.slug, supporters, rating, Resident.display_name)
+        .join(Community, Community.id == Suggestion.community_id)
+        .outerjoin(Resident, Resident.id == Suggestion.resident_id)
+        .order_by(Suggestion.id)
+    )
+    stmt = scope.apply(stmt, Suggestion.community_id)
+    rows = []
+    result = await session.stream(stmt.execution_options(yield_per=batch))
+    async for suggestion, slug, n_supporters, avg_rating, name in result:
+        row: dict[str, Any] = {
+            "id": suggestion.id,
+            "community": slug,
+            "created_at": suggestion.created_at.isoformat(),
+            "topic": suggestion.topic,
+            "confidence": suggestion.confidence,
+            "status": suggestion.status,
+            "text": suggestion.text,
+            "supporters": n_supporters,
+            "rating": round(float(avg_rating), 2) if avg_rating is not None else None,
+        }
+        if with_names:
+            row["resident"] = name
+        rows.append(row)
+    return rows
