@@ -106,6 +106,13 @@ class Dispatcher:
         if ctx.resident.privacy_noticed_at is None:
             ctx.resident.privacy_noticed_at = now
             ctx.replies_prefix.append(Reply(texts.PRIVACY_NOTICE))
+        if ctx.resident.community_id is None and ctx.staff_scope is not None:
+            # Staff belong where they work; they are not asked to pick a community first.
+            home = ctx.staff_community_id
+            if home is None:
+                found = await staff_store.communities_in(session, ctx.staff_scope)
+                home = found[0].id if found else None
+            ctx.resident.community_id = home
         if ctx.resident.community_id is not None:
             ctx.community = await communities.get(session, ctx.resident.community_id)
         ctx.state = await conversations.load(session, incoming.channel, incoming.user_id, now)
@@ -120,6 +127,7 @@ class Dispatcher:
             await ctx.done()
             return (await on_leave(ctx) if on_leave else None) or [Reply(texts.LEFT)]
 
+        ctx.choice = incoming.button or self._typed_choice(ctx)
         # The community comes first: every record a resident makes belongs to one.
         if ctx.community is None:
             replies = await self.states["community.join"](ctx)
@@ -127,7 +135,6 @@ class Dispatcher:
                 return replies
 
         # 1. A pending step or a button (pressed, or its number typed).
-        ctx.choice = incoming.button or self._typed_choice(ctx)
         if ctx.state is not None:
             handler = self.states.get(ctx.state.state)
             if handler is not None:

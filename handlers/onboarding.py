@@ -25,12 +25,19 @@ FORGOTTEN = "已删除您的个人信息。您提的建议会匿名保留,谢谢
 FORGET_KEPT = "好的,没有删除任何信息。"
 
 
-async def _join(ctx: Context, community: Community) -> list[Reply]:
+async def _join(ctx: Context, community: Community) -> list[Reply] | None:
+    """Join, then handle the message that was waiting for a community, if there was one."""
     assert ctx.resident is not None
+    waiting = ctx.state.data.get("waiting") if ctx.state and ctx.state.state == JOIN else None
     ctx.resident.community_id = community.id
     ctx.community = community
     await ctx.done()
-    return [Reply(WELCOME.format(name=community.name))]
+    welcome = Reply(WELCOME.format(name=community.name))
+    if not waiting:
+        return [welcome]
+    ctx.replies_prefix.append(welcome)
+    ctx.text, ctx.choice, ctx.state = waiting, None, None
+    return None
 
 
 def _invited_slug(payload: str | None) -> str | None:
@@ -63,16 +70,21 @@ async def join(ctx: Context) -> list[Reply] | None:
         chosen = next((c for c in every if f"join:{c.id}" == ctx.choice), None)
         if chosen is not None:
             return await _join(ctx, chosen)
+    asking = ctx.state is not None and ctx.state.state == JOIN
+    # Keep the first thing they said, to handle it once they have joined.
+    data = dict(ctx.state.data) if asking and ctx.state else {}
+    if not asking and ctx.text and not ctx.text.startswith("/"):
+        data["waiting"] = ctx.text
     if len(every) <= MAX_LISTED:
-        return await ctx.ask(JOIN, _choices(every))
-    if ctx.state is None or ctx.state.state != JOIN or not ctx.text:
-        return await ctx.ask(JOIN, [Reply(SEARCH)])
+        return await ctx.ask(JOIN, _choices(every), data)
+    if not asking or not ctx.text:
+        return await ctx.ask(JOIN, [Reply(SEARCH)], data)
     found = [c for c in every if ctx.text in c.name or ctx.text == c.slug]
     if len(found) == 1:
         return await _join(ctx, found[0])
     if not found:
-        return await ctx.ask(JOIN, [Reply(NO_MATCH.format(text=ctx.text[:20]))])
-    return await ctx.ask(JOIN, _choices(found[:MAX_LISTED]))
+        return await ctx.ask(JOIN, [Reply(NO_MATCH.format(text=ctx.text[:20]))], data)
+    return await ctx.ask(JOIN, _choices(found[:MAX_LISTED]), data)
 
 
 @router.command("切换小区", "/move")

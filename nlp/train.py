@@ -17,7 +17,7 @@ from nlp.linear import LinearModel
 from nlp.resources import data_path, model_path
 
 # Features whose weights are all below this are dropped from the shipped model.
-PRUNE = 0.02
+PRUNE = 0.2
 
 
 def read_tsv(path: Path) -> list[tuple[str, str]]:
