@@ -47,7 +47,7 @@ async def seed(session: AsyncSession) -> int:
             topic=found.topic,
             confidence=found.confidence,
             keywords=list(found.keywords),
-            terms=similarity.terms(text),
+            terms=" ".join(similarity.terms(text)),
             status=status,
             staff_alerted_at=utcnow(),
         )

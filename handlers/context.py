@@ -156,11 +156,11 @@ class Context:
         self, community_id: int, replies: list[Reply], kind: str, *, urgent: bool = False
     ) -> int:
         """Queue a message to every staff member of a community; return how many."""
-        recipients = await staff_store.alert_recipients(
-            self.session, community_id, self.settings.operators
+        return await outbox.enqueue_for_staff(
+            self.session,
+            community_id,
+            [staff_store.split_account(a) for a in self.settings.operators],
+            kind=kind,
+            payloads=[reply.to_dict() for reply in replies],
+            urgent=urgent,
         )
-        for channel, external_id in recipients:
-            await self.push(
-                channel, external_id, replies, kind, community_id=community_id, urgent=urgent
-            )
-        return len(recipients)

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterable
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import texts
@@ -13,7 +14,7 @@ from handlers.context import Context, Settings
 from handlers.router import Command, Handler, Router
 from handlers.types import Incoming, Reply
 from nlp.intents import understand
-from storage import communities, conversations, processed, residents
+from storage import communities, processed, residents
 from storage import staff as staff_store
 from storage.engine import transaction
 from storage.types import utcnow
@@ -67,21 +68,29 @@ class Dispatcher:
             return [Reply(texts.SORRY)]
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
-        async with transaction(self.maker) as session:
-            if incoming.message_id is not None:
-                fresh = await processed.claim(
-                    session, incoming.channel, incoming.message_id, incoming.user_id
-                )
-                if not fresh:
-                    raw = await processed.replies_of(session, incoming.channel, incoming.message_id)
-                    return [Reply.from_dict(r) for r in raw]
-            ctx = await self._context(session, incoming)
-            replies = ctx.replies_prefix + (await self._route(ctx) or [])
-            if incoming.message_id is not None:
-                await processed.store_replies(
-                    session, incoming.channel, incoming.message_id, [r.to_dict() for r in replies]
-                )
-            return replies
+        try:
+            async with transaction(self.maker) as session:
+                ctx = await self._context(session, incoming)
+                replies = ctx.replies_prefix + (await self._route(ctx) or [])
+                if incoming.message_id is not None:
+                    # Recorded last, in the same transaction: a replay fails here and
+                    # everything it did is rolled back (handlers have no other effects).
+                    await processed.record(
+                        session,
+                        incoming.channel,
+                        incoming.message_id,
+                        incoming.user_id,
+                        [r.to_dict() for r in replies],
+                    )
+                return replies
+        except IntegrityError:
+            if incoming.message_id is None:
+                raise
+            async with transaction(self.maker) as session:
+                raw = await processed.replies_of(session, incoming.channel, incoming.message_id)
+            if raw is None:
+                raise
+            return [Reply.from_dict(r) for r in raw]
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         now = utcnow()
@@ -91,17 +100,24 @@ class Dispatcher:
         if len(text) > limit:
             text, ctx.truncated = text[:limit], True
         ctx.text = text
-        ctx.staff_scope = await staff_store.scope_of(
-            session, incoming.channel, incoming.user_id, self.settings.operators
-        )
+        speaker = await residents.load_speaker(session, incoming.channel, incoming.user_id, now)
+        if speaker is None or speaker.has_staff_grant or self.settings.operators:
+            ctx.staff_scope = await staff_store.scope_of(
+                session, incoming.channel, incoming.user_id, self.settings.operators
+            )
         if ctx.staff_scope is not None:
             ctx.staff_community_id = await staff_store.current_community(
                 session, incoming.channel, incoming.user_id
             )
-        ctx.resident = await residents.find_by_account(session, incoming.channel, incoming.user_id)
-        if ctx.resident is None:
+        if speaker is None:
             ctx.resident = await residents.create(
                 session, incoming.channel, incoming.user_id, display_name=incoming.display_name
+            )
+        else:
+            ctx.resident, ctx.community, ctx.state = (
+                speaker.resident,
+                speaker.community,
+                speaker.state,
             )
         if ctx.resident.privacy_noticed_at is None:
             ctx.resident.privacy_noticed_at = now
@@ -113,9 +129,8 @@ class Dispatcher:
                 found = await staff_store.communities_in(session, ctx.staff_scope)
                 home = found[0].id if found else None
             ctx.resident.community_id = home
-        if ctx.resident.community_id is not None:
+        if ctx.resident.community_id is not None and ctx.community is None:
             ctx.community = await communities.get(session, ctx.resident.community_id)
-        ctx.state = await conversations.load(session, incoming.channel, incoming.user_id, now)
         return ctx
 
     async def _route(self, ctx: Context) -> list[Reply] | None:

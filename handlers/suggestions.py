@@ -37,6 +37,7 @@ async def submit(ctx: Context) -> list[Reply]:
     assert ctx.resident is not None and ctx.community is not None
     found = classify(ctx.text)
     emergency = urgent.detect(ctx.text)
+    alert_now = emergency is not None or ctx.settings.staff_alerts == "each"
     suggestion = await store.create(
         ctx.session,
         community_id=ctx.community.id,
@@ -46,27 +47,28 @@ async def submit(ctx: Context) -> list[Reply]:
         topic=found.topic,
         confidence=found.confidence,
         keywords=list(found.keywords),
-        terms=similarity.terms(ctx.text),
+        terms=" ".join(similarity.terms(ctx.text)),
         urgent=emergency is not None,
         media=[m.__dict__ for m in ctx.incoming.media],
+        # "off" and digest mode leave it unalerted; the digest job picks it up.
+        staff_alerted_at=ctx.now if alert_now else None,
     )
-    await store.add_event(ctx.session, suggestion.id, "created", ctx.actor)
     replies: list[Reply] = []
     if emergency is not None:
         replies.append(Reply(_emergency_text(ctx, emergency.kind)))
-        await _alert_staff(ctx, suggestion, urgent=True)
-    elif ctx.settings.staff_alerts == "each":
-        await _alert_staff(ctx, suggestion, urgent=False)
+    if alert_now:
+        await _alert_staff(ctx, suggestion, urgent=emergency is not None)
 
     ack = T.ACK.format(id=suggestion.id, topic=found.label)
     if ctx.truncated:
         ack = T.TRUNCATED.format(limit=ctx.settings.max_text_chars) + "\n" + ack
     similar = None if emergency else await _most_similar(ctx, suggestion)
     if similar is not None:
-        n = 1 + await store.supporter_count(ctx.session, similar.id)
-        text = ack + "\n" + T.SIMILAR.format(n=n, snippet=T.snippet(similar.text), other=similar.id)
+        other, other_text = similar
+        n = 1 + await store.supporter_count(ctx.session, other)
+        text = ack + "\n" + T.SIMILAR.format(n=n, snippet=T.snippet(other_text), other=other)
         choices = buttons(
-            ("合并(+1)", f"merge:{suggestion.id}:{similar.id}"),
+            ("合并(+1)", f"merge:{suggestion.id}:{other}"),
             ("保持单独", f"keep:{suggestion.id}"),
             ("分类不对", f"topic:{suggestion.id}"),
             per_row=3,
@@ -98,22 +100,22 @@ async def _alert_staff(ctx: Context, suggestion: Suggestion, *, urgent: bool) ->
         snippet=T.snippet(suggestion.text, 80),
     )
     await ctx.alert_staff(suggestion.community_id, [Reply(text)], "staff_alert", urgent=urgent)
-    suggestion.staff_alerted_at = ctx.now
 
 
-async def _most_similar(ctx: Context, suggestion: Suggestion) -> Suggestion | None:
-    """Return the most alike active suggestion of the same topic, if alike enough."""
+async def _most_similar(ctx: Context, suggestion: Suggestion) -> tuple[int, str] | None:
+    """Return (number, text) of the most alike active suggestion of the topic, if alike enough."""
     since = ctx.now - timedelta(days=ctx.settings.similar_days)
     candidates = await store.similar_candidates(
         ctx.session, suggestion.community_id, suggestion.topic, since, suggestion.id
     )
+    mine = suggestion.terms.split()
     best, best_score = None, similarity.THRESHOLD
-    for candidate in candidates:
-        if candidate.resident_id == suggestion.resident_id:
+    for number, terms, author, text in candidates:
+        if author == suggestion.resident_id:
             continue  # one's own earlier message is not "a neighbour" with the same problem
-        score = similarity.similarity(suggestion.terms, candidate.terms)
+        score = similarity.similarity(mine, terms.split())
         if score >= best_score:
-            best, best_score = candidate, score
+            best, best_score = (number, text), score
     return best
 
 

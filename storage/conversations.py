@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialect import upsert
 from storage.models import ConversationState
 
 
@@ -32,15 +33,15 @@ async def save(
     ttl: timedelta,
 ) -> None:
     """Set the user's pending step (replacing any earlier one)."""
-    row = await session.get(ConversationState, (channel, external_id))
-    if row is None:
-        row = ConversationState(channel=channel, external_id=external_id)
-        session.add(row)
-    row.state = state
-    row.data = data
-    row.choices = choices
-    row.expires_at = now + ttl
-    await session.flush()
+    values = {
+        "channel": channel,
+        "external_id": external_id,
+        "state": state,
+        "data": data,
+        "choices": choices,
+        "expires_at": now + ttl,
+    }
+    await session.execute(upsert(session, ConversationState, ["channel", "external_id"], values))
 
 
 async def clear(session: AsyncSession, channel: str, external_id: str) -> None:

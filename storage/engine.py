@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage import sqlite_driver
 
 # Readers take a deferred transaction; everything else takes the write lock up front so two
 # writers never deadlock on a lock upgrade (SQLite's "database is locked" on COMMIT).
@@ -34,11 +37,11 @@ def normalize_url(url: str) -> str:
     except ArgumentError as exc:
         raise DatabaseUnavailable(f"database.url is not a valid database URL: {url!r}") from exc
     driver = parsed.drivername
-    if driver in ("sqlite", "sqlite+pysqlite"):
-        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    if driver in ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"):
+        parsed = parsed.set(drivername=sqlite_driver.DRIVER)
     elif driver in ("postgresql", "postgres", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
-    elif driver not in ("sqlite+aiosqlite", "postgresql+asyncpg", "postgresql+psycopg"):
+    elif driver not in (sqlite_driver.DRIVER, "postgresql+asyncpg", "postgresql+psycopg"):
         raise DatabaseUnavailable(
             f"database.url uses {driver!r}; linli supports sqlite:// and postgresql:// URLs"
         )
@@ -90,10 +93,33 @@ def session_factory(
     return async_sessionmaker(bind, expire_on_commit=False)
 
 
+# SQLite has one writer at a time. Queueing this process's writers on an asyncio lock keeps
+# them from spinning in SQLite's busy handler (which sleeps in steps of up to 100 ms).
+_write_locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _write_lock(maker: async_sessionmaker[AsyncSession]) -> asyncio.Lock | None:
+    bind = maker.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return None
+    if bind.sync_engine.get_execution_options().get(READ_ONLY):
+        return None
+    key = bind.sync_engine.pool  # shared by an engine and its execution-option copies
+    lock = _write_locks.get(key)
+    if lock is None:
+        lock = _write_locks[key] = asyncio.Lock()
+    return lock
+
+
 @asynccontextmanager
 async def transaction(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """Open a session in a transaction that commits on success and rolls back on error."""
-    async with maker() as session, session.begin():
+    lock = _write_lock(maker)
+    if lock is None:
+        async with maker() as session, session.begin():
+            yield session
+        return
+    async with lock, maker() as session, session.begin():
         yield session
 
 

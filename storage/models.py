@@ -172,8 +172,8 @@ class Suggestion(Base):
     topic: Mapped[str] = mapped_column(String(20))
     confidence: Mapped[float] = mapped_column(Float)
     keywords: Mapped[list[Any]] = mapped_column(default=list)
-    # Content words, kept to compare later suggestions with this one without re-tokenizing.
-    terms: Mapped[list[Any]] = mapped_column(default=list)
+    # Content words (space-separated), to compare later suggestions with this one cheaply.
+    terms: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=SuggestionStatus.OPEN)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into_id: Mapped[int | None] = mapped_column(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import JSON, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus, StaffMember
+from storage.types import UTCDateTime, utcnow
 
 MAX_ATTEMPTS = 5
 
@@ -48,6 +49,86 @@ async def enqueue(
     except IntegrityError:
         return None
     return row
+
+
+async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Add several messages in one statement (each dict holds OutboxMessage fields)."""
+    if rows:
+        now = utcnow()
+        await session.execute(
+            insert(OutboxMessage), [{"not_before": now, "created_at": now, **r} for r in rows]
+        )
+
+
+async def enqueue_for_staff(
+    session: AsyncSession,
+    community_id: int,
+    operators: list[tuple[str, str]],
+    *,
+    kind: str,
+    payloads: list[dict[str, Any]],
+    urgent: bool = False,
+) -> int:
+    """Queue messages to every staff member of a community in one statement each.
+
+    ``operators`` are operator-wide accounts from the config (not in the staff table).
+    Returns how many people were addressed.
+    """
+    now = utcnow()
+    who = (StaffMember.community_id == community_id) | StaffMember.community_id.is_(None)
+    for channel, external_id in operators:
+        who &= ~((StaffMember.channel == channel) & (StaffMember.external_id == external_id))
+    recipients = (
+        select(StaffMember.channel, StaffMember.external_id).where(who).distinct().subquery()
+    )
+    addressed = len(operators)
+    for payload in payloads:
+        rows = select(
+            recipients.c.channel,
+            recipients.c.external_id,
+            literal(kind),
+            literal(payload, JSON),
+            literal(community_id),
+            literal(urgent),
+            literal(OutboxStatus.PENDING.value),
+            literal(0),
+            literal(now, UTCDateTime()),
+            literal(now, UTCDateTime()),
+        ).select_from(recipients)
+        result = await session.execute(
+            insert(OutboxMessage).from_select(
+                [
+                    "channel",
+                    "recipient",
+                    "kind",
+                    "payload",
+                    "community_id",
+                    "urgent",
+                    "status",
+                    "attempts",
+                    "not_before",
+                    "created_at",
+                ],
+                rows,
+            )
+        )
+        addressed = len(operators) + (result.rowcount or 0)
+    await enqueue_many(
+        session,
+        [
+            {
+                "channel": channel,
+                "recipient": external_id,
+                "kind": kind,
+                "payload": payload,
+                "community_id": community_id,
+                "urgent": urgent,
+            }
+            for channel, external_id in operators
+            for payload in payloads
+        ],
+    )
+    return addressed
 
 
 async def claim_due(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     ChannelAccount,
+    Community,
     ConversationState,
     OutboxMessage,
     OutboxStatus,
     ProcessedMessage,
     Resident,
+    StaffMember,
 )
 
 
@@ -22,6 +27,45 @@ async def find_by_account(session: AsyncSession, channel: str, external_id: str)
         .join(ChannelAccount, ChannelAccount.resident_id == Resident.id)
         .where(ChannelAccount.channel == channel, ChannelAccount.external_id == external_id)
     )
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who sent a message: resident, community, pending step, and whether they hold staff rights."""
+
+    resident: Resident | None
+    community: Community | None
+    state: ConversationState | None
+    has_staff_grant: bool
+
+
+async def load_speaker(
+    session: AsyncSession, channel: str, external_id: str, now: datetime
+) -> Speaker | None:
+    """Return everything about the sender of a message in one query (None if unknown)."""
+    pending = (
+        (ConversationState.channel == channel)
+        & (ConversationState.external_id == external_id)
+        & (ConversationState.expires_at > now)
+    )
+    staff_grant = (
+        select(StaffMember.id)
+        .where(StaffMember.channel == channel, StaffMember.external_id == external_id)
+        .exists()
+    )
+    row = (
+        await session.execute(
+            select(Resident, Community, ConversationState, staff_grant)
+            .select_from(ChannelAccount)
+            .join(Resident, Resident.id == ChannelAccount.resident_id)
+            .outerjoin(Community, Community.id == Resident.community_id)
+            .outerjoin(ConversationState, pending)
+            .where(ChannelAccount.channel == channel, ChannelAccount.external_id == external_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Speaker(row[0], row[1], row[2], bool(row[3]))
 
 
 async def create(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -50,10 +50,10 @@ async def similar_candidates(
     since: datetime,
     exclude_id: int,
     limit: int = 200,
-) -> list[Suggestion]:
-    """Return recent active suggestions of a topic in a community, newest first."""
+) -> list[Row[tuple[int, str, int | None, str]]]:
+    """Return (id, terms, resident_id, text) of recent active suggestions of a topic."""
     stmt = (
-        select(Suggestion)
+        select(Suggestion.id, Suggestion.terms, Suggestion.resident_id, Suggestion.text)
         .where(
             Suggestion.community_id == community_id,
             Suggestion.topic == topic,
@@ -64,7 +64,7 @@ async def similar_candidates(
         .order_by(Suggestion.id.desc())
         .limit(limit)
     )
-    return list(await session.scalars(stmt))
+    return list(await session.execute(stmt))
 
 
 async def supporter_ids(session: AsyncSession, suggestion_id: int) -> list[int]:

@@ -76,7 +76,7 @@ async def test_sqlite_pragmas(sqlite_url: str) -> None:
 
 
 def test_urls_are_mapped_to_async_drivers() -> None:
-    assert normalize_url("sqlite:///var/x.db").startswith("sqlite+aiosqlite:")
+    assert normalize_url("sqlite:///var/x.db").startswith("sqlite+linli_aiosqlite:")
     assert normalize_url("postgresql://u@h/db").startswith("postgresql+asyncpg:")
     with pytest.raises(DatabaseUnavailable, match="supports sqlite"):
         normalize_url("mysql://u@h/db")

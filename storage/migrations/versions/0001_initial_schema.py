@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 18:53:49.032337
+Create Date: 2026-11-25
 """
 
 from alembic import op
@@ -163,7 +163,7 @@ def upgrade() -> None:
     sa.Column('topic', sa.String(length=20), nullable=False),
     sa.Column('confidence', sa.Float(), nullable=False),
     sa.Column('keywords', sa.JSON(), nullable=False),
-    sa.Column('terms', sa.JSON(), nullable=False),
+    sa.Column('terms', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
