@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import jieba
 
@@ -40,7 +40,13 @@ def get_tokenizer() -> jieba.Tokenizer:
 
 def words(text: str) -> list[str]:
     """Split normalized text into words, dropping punctuation, spaces and symbols."""
-    return [w for w in get_tokenizer().lcut(text) if not _PUNCT.fullmatch(w)]
+    return list(_words(text))
+
+
+# One message is tokenized for its intent, its topic and its similarity terms: cut it once.
+@lru_cache(maxsize=512)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in get_tokenizer().lcut(text) if not _PUNCT.fullmatch(w))
 
 
 @cache

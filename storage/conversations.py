@@ -12,16 +12,6 @@ from storage.dialect import upsert
 from storage.models import ConversationState
 
 
-async def load(
-    session: AsyncSession, channel: str, external_id: str, now: datetime
-) -> ConversationState | None:
-    """Return the user's pending step, or None if there is none or it has expired."""
-    state = await session.get(ConversationState, (channel, external_id))
-    if state is None or state.expires_at <= now:
-        return None
-    return state
-
-
 async def save(
     session: AsyncSession,
     channel: str,
@@ -41,7 +31,7 @@ async def save(
         "choices": choices,
         "expires_at": now + ttl,
     }
-    await session.execute(upsert(session, ConversationState, ["channel", "external_id"], values))
+    await upsert(session, ConversationState, ("channel", "external_id"), values)
 
 
 async def clear(session: AsyncSession, channel: str, external_id: str) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, insert, literal, or_, select, update
+from sqlalchemy import JSON, Boolean, String, bindparam, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +61,47 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
         )
 
 
+@cache
+def _to_staff(operator_count: int) -> Any:
+    """Build ``INSERT INTO outbox … SELECT`` over a community's staff (once per shape)."""
+    who = (StaffMember.community_id == bindparam("community_id")) | StaffMember.community_id.is_(
+        None
+    )
+    for i in range(operator_count):
+        who &= ~(
+            (StaffMember.channel == bindparam(f"op_channel_{i}"))
+            & (StaffMember.external_id == bindparam(f"op_id_{i}"))
+        )
+    recipients = (
+        select(StaffMember.channel, StaffMember.external_id).where(who).distinct().subquery()
+    )
+    rows = select(
+        recipients.c.channel,
+        recipients.c.external_id,
+        bindparam("kind", type_=String()),
+        bindparam("payload", type_=JSON()),
+        bindparam("community_id"),
+        bindparam("urgent", type_=Boolean()),
+        literal(OutboxStatus.PENDING.value),
+        literal(0),
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("now", type_=UTCDateTime()),
+    ).select_from(recipients)
+    columns = [
+        "channel",
+        "recipient",
+        "kind",
+        "payload",
+        "community_id",
+        "urgent",
+        "status",
+        "attempts",
+        "not_before",
+        "created_at",
+    ]
+    return insert(OutboxMessage.__table__).from_select(columns, rows)
+
+
 async def enqueue_for_staff(
     session: AsyncSession,
     community_id: int,
@@ -69,49 +111,23 @@ async def enqueue_for_staff(
     payloads: list[dict[str, Any]],
     urgent: bool = False,
 ) -> int:
-    """Queue messages to every staff member of a community in one statement each.
+    """Queue messages to every staff member of a community, one statement per message.
 
     ``operators`` are operator-wide accounts from the config (not in the staff table).
     Returns how many people were addressed.
     """
-    now = utcnow()
-    who = (StaffMember.community_id == community_id) | StaffMember.community_id.is_(None)
-    for channel, external_id in operators:
-        who &= ~((StaffMember.channel == channel) & (StaffMember.external_id == external_id))
-    recipients = (
-        select(StaffMember.channel, StaffMember.external_id).where(who).distinct().subquery()
-    )
+    params: dict[str, Any] = {
+        "community_id": community_id,
+        "kind": kind,
+        "urgent": urgent,
+        "now": utcnow(),
+    }
+    for i, (channel, external_id) in enumerate(operators):
+        params[f"op_channel_{i}"] = channel
+        params[f"op_id_{i}"] = external_id
     addressed = len(operators)
     for payload in payloads:
-        rows = select(
-            recipients.c.channel,
-            recipients.c.external_id,
-            literal(kind),
-            literal(payload, JSON),
-            literal(community_id),
-            literal(urgent),
-            literal(OutboxStatus.PENDING.value),
-            literal(0),
-            literal(now, UTCDateTime()),
-            literal(now, UTCDateTime()),
-        ).select_from(recipients)
-        result = await session.execute(
-            insert(OutboxMessage).from_select(
-                [
-                    "channel",
-                    "recipient",
-                    "kind",
-                    "payload",
-                    "community_id",
-                    "urgent",
-                    "status",
-                    "attempts",
-                    "not_before",
-                    "created_at",
-                ],
-                rows,
-            )
-        )
+        result = await session.execute(_to_staff(len(operators)), {**params, "payload": payload})
         addressed = len(operators) + (result.rowcount or 0)
     await enqueue_many(
         session,

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import ProcessedMessage
 from storage.types import utcnow
 
+_RECORD = insert(ProcessedMessage.__table__)
+
 
 async def record(
     session: AsyncSession,
@@ -26,13 +28,14 @@ async def record(
     waits on the primary key until the first transaction ends, then fails the same way.
     """
     await session.execute(
-        insert(ProcessedMessage).values(
-            channel=channel,
-            message_id=message_id,
-            external_id=external_id,
-            replies=replies,
-            created_at=utcnow(),
-        )
+        _RECORD,
+        {
+            "channel": channel,
+            "message_id": message_id,
+            "external_id": external_id,
+            "replies": replies,
+            "created_at": utcnow(),
+        },
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -18,6 +18,7 @@ from storage.models import (
     Resident,
     StaffMember,
 )
+from storage.types import UTCDateTime
 
 
 async def find_by_account(session: AsyncSession, channel: str, external_id: str) -> Resident | None:
@@ -39,30 +40,41 @@ class Speaker:
     has_staff_grant: bool
 
 
+# Built once: this runs for every message, and building a statement costs more than running it.
+_LOAD_SPEAKER = (
+    select(
+        Resident,
+        Community,
+        ConversationState,
+        select(StaffMember.id)
+        .where(
+            StaffMember.channel == bindparam("channel"),
+            StaffMember.external_id == bindparam("external_id"),
+        )
+        .exists(),
+    )
+    .select_from(ChannelAccount)
+    .join(Resident, Resident.id == ChannelAccount.resident_id)
+    .outerjoin(Community, Community.id == Resident.community_id)
+    .outerjoin(
+        ConversationState,
+        (ConversationState.channel == bindparam("channel"))
+        & (ConversationState.external_id == bindparam("external_id"))
+        & (ConversationState.expires_at > bindparam("now", type_=UTCDateTime())),
+    )
+    .where(
+        ChannelAccount.channel == bindparam("channel"),
+        ChannelAccount.external_id == bindparam("external_id"),
+    )
+)
+
+
 async def load_speaker(
     session: AsyncSession, channel: str, external_id: str, now: datetime
 ) -> Speaker | None:
     """Return everything about the sender of a message in one query (None if unknown)."""
-    pending = (
-        (ConversationState.channel == channel)
-        & (ConversationState.external_id == external_id)
-        & (ConversationState.expires_at > now)
-    )
-    staff_grant = (
-        select(StaffMember.id)
-        .where(StaffMember.channel == channel, StaffMember.external_id == external_id)
-        .exists()
-    )
-    row = (
-        await session.execute(
-            select(Resident, Community, ConversationState, staff_grant)
-            .select_from(ChannelAccount)
-            .join(Resident, Resident.id == ChannelAccount.resident_id)
-            .outerjoin(Community, Community.id == Resident.community_id)
-            .outerjoin(ConversationState, pending)
-            .where(ChannelAccount.channel == channel, ChannelAccount.external_id == external_id)
-        )
-    ).first()
+    params = {"channel": channel, "external_id": external_id, "now": now}
+    row = (await session.execute(_LOAD_SPEAKER, params)).first()
     if row is None:
         return None
     return Speaker(row[0], row[1], row[2], bool(row[3]))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -20,14 +20,20 @@ from storage.models import (
     SuggestionSupporter,
 )
 from storage.scoping import Scope
+from storage.types import UTCDateTime
+
+
+_INSERT = insert(Suggestion.__table__).returning(Suggestion.__table__.c.id)
 
 
 async def create(session: AsyncSession, **fields: Any) -> Suggestion:
-    """Store a new suggestion and return it with its number."""
-    suggestion = Suggestion(**fields)
-    session.add(suggestion)
-    await session.flush()
-    return suggestion
+    """Store a new suggestion; return a detached copy carrying its number.
+
+    A plain INSERT … RETURNING: this runs for every message, and the ORM's unit of work
+    costs more than the insert itself. Load it with ``get`` to change it later.
+    """
+    number = (await session.execute(_INSERT, fields)).scalar_one()
+    return Suggestion(id=number, **fields)
 
 
 async def get(session: AsyncSession, suggestion_id: int) -> Suggestion | None:
@@ -43,6 +49,21 @@ async def get_scoped(session: AsyncSession, scope: Scope, suggestion_id: int) ->
     return await session.scalar(stmt)
 
 
+# Built once: it runs for every new suggestion.
+_SIMILAR_CANDIDATES = (
+    select(Suggestion.id, Suggestion.terms, Suggestion.resident_id, Suggestion.text)
+    .where(
+        Suggestion.community_id == bindparam("community_id"),
+        Suggestion.topic == bindparam("topic"),
+        Suggestion.status.in_(ACTIVE_STATUSES),
+        Suggestion.created_at >= bindparam("since", type_=UTCDateTime()),
+        Suggestion.id != bindparam("exclude_id"),
+    )
+    .order_by(Suggestion.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 async def similar_candidates(
     session: AsyncSession,
     community_id: int,
@@ -52,19 +73,14 @@ async def similar_candidates(
     limit: int = 200,
 ) -> list[Row[tuple[int, str, int | None, str]]]:
     """Return (id, terms, resident_id, text) of recent active suggestions of a topic."""
-    stmt = (
-        select(Suggestion.id, Suggestion.terms, Suggestion.resident_id, Suggestion.text)
-        .where(
-            Suggestion.community_id == community_id,
-            Suggestion.topic == topic,
-            Suggestion.status.in_(ACTIVE_STATUSES),
-            Suggestion.created_at >= since,
-            Suggestion.id != exclude_id,
-        )
-        .order_by(Suggestion.id.desc())
-        .limit(limit)
-    )
-    return list(await session.execute(stmt))
+    params = {
+        "community_id": community_id,
+        "topic": topic,
+        "since": since,
+        "exclude_id": exclude_id,
+        "limit": limit,
+    }
+    return list(await session.execute(_SIMILAR_CANDIDATES, params))
 
 
 async def supporter_ids(session: AsyncSession, suggestion_id: int) -> list[int]:
