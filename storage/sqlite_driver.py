@@ -146,7 +146,7 @@ class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
         return InlineConnection(self, stock._connection)
 
 
-class SQLiteDialect_linli(SQLiteDialect_aiosqlite):  # noqa: N801 - SQLAlchemy's naming
+class SQLiteDialect_linli(SQLiteDialect_aiosqlite):
     """``sqlite+aiosqlite`` with statements run inline."""
 
     driver = "linli_aiosqlite"

@@ -22,7 +22,6 @@ from storage.models import (
 from storage.scoping import Scope
 from storage.types import UTCDateTime
 
-
 _INSERT = insert(Suggestion.__table__).returning(Suggestion.__table__.c.id)
 
 
