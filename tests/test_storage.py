@@ -88,3 +88,16 @@ async def test_community_slugs_are_checked(app) -> None:
     async with transaction(app.maker) as session:
         with pytest.raises(communities.InvalidSlug):
             await communities.add(session, "Has Spaces", "x")
+
+
+async def test_psycopg_driver_works_too(pg_server: str) -> None:
+    from bot.app import open_app
+    from tests.conftest import Chat, _truncate_pg, make_config
+
+    await _truncate_pg(pg_server)
+    url = pg_server.replace("postgresql://", "postgresql+psycopg://")
+    app = await open_app(make_config(url))
+    try:
+        assert "编号 1" in await Chat(app, "甲").text("楼道灯坏了")
+    finally:
+        await app.close()
