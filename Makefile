@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
+	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/classify_throughput.py
 	$(BIN)/python bench/pipeline.py
 

@@ -50,6 +50,32 @@ async def _find(ctx: Context, number: int) -> Suggestion | None:
     return await store.get_scoped(ctx.session, ctx.staff_scope, number)
 
 
+async def _record(
+    ctx: Context, suggestion: Suggestion, kind: str, text: str | None = None, **detail: str
+) -> None:
+    """Add a step to the suggestion's history and to the staff audit log."""
+    await store.add_event(ctx.session, suggestion.id, kind, ctx.actor, text)
+    await audit.record(
+        ctx.session,
+        ctx.actor,
+        f"suggestion.{kind}",
+        community_id=suggestion.community_id,
+        target=str(suggestion.id),
+        detail=detail,
+    )
+
+
+async def _target(ctx: Context, usage: str) -> tuple[Suggestion | None, str, list[Reply]]:
+    """Find the suggestion a staff command names: (suggestion, rest of the line, or an answer)."""
+    number, rest = _number(ctx)
+    if number is None:
+        return None, rest, [Reply(USAGE[usage])]
+    suggestion = await _find(ctx, number)
+    if suggestion is None:
+        return None, rest, [Reply(NOT_FOUND.format(id=number))]
+    return suggestion, rest, []
+
+
 async def _notify_involved(
     ctx: Context, suggestion: Suggestion, reply: Reply, kind: str, ask_state: str | None = None
 ) -> int:
@@ -97,14 +123,12 @@ async def list_open(ctx: Context) -> list[Reply]:
 @router.command("/reply", "回复", staff=True)
 async def reply(ctx: Context) -> list[Reply]:
     """Send a staff reply to the suggestion's author and supporters."""
-    number, text = _number(ctx)
-    if number is None:
-        return [Reply(USAGE["reply"])]
-    suggestion = await _find(ctx, number)
+    suggestion, text, answer = await _target(ctx, "reply")
     if suggestion is None:
-        return [Reply(NOT_FOUND.format(id=number))]
+        return answer
     if not text:
-        return await ctx.ask(REPLY_TEXT, [Reply(ASK_REPLY.format(id=number))], {"id": number})
+        ask = [Reply(ASK_REPLY.format(id=suggestion.id))]
+        return await ctx.ask(REPLY_TEXT, ask, {"id": suggestion.id})
     return await _send_reply(ctx, suggestion, text)
 
 
@@ -123,14 +147,7 @@ async def reply_text(ctx: Context) -> list[Reply] | None:
 async def _send_reply(ctx: Context, suggestion: Suggestion, text: str) -> list[Reply]:
     if suggestion.status in (SuggestionStatus.OPEN, SuggestionStatus.REOPENED):
         suggestion.status = SuggestionStatus.REPLIED
-    await store.add_event(ctx.session, suggestion.id, "reply", ctx.actor, text)
-    await audit.record(
-        ctx.session,
-        ctx.actor,
-        "suggestion.reply",
-        community_id=suggestion.community_id,
-        target=str(suggestion.id),
-    )
+    await _record(ctx, suggestion, "reply", text)
     message = Reply(T.STAFF_REPLY_TO_RESIDENT.format(id=suggestion.id, text=text))
     n = await _notify_involved(ctx, suggestion, message, "staff_reply")
     return [Reply(REPLIED.format(id=suggestion.id, n=n))]
@@ -139,23 +156,13 @@ async def _send_reply(ctx: Context, suggestion: Suggestion, text: str) -> list[R
 @router.command("/resolve", "解决", staff=True)
 async def resolve(ctx: Context) -> list[Reply]:
     """Mark a suggestion resolved and ask those involved to rate it."""
-    number, note = _number(ctx)
-    if number is None:
-        return [Reply(USAGE["resolve"])]
-    suggestion = await _find(ctx, number)
+    suggestion, note, answer = await _target(ctx, "resolve")
     if suggestion is None:
-        return [Reply(NOT_FOUND.format(id=number))]
+        return answer
     if suggestion.status not in ACTIVE_STATUSES:
-        return [Reply(WRONG_STATE.format(id=number, status=T.status_label(suggestion)))]
+        return [Reply(WRONG_STATE.format(id=suggestion.id, status=T.status_label(suggestion)))]
     suggestion.status = SuggestionStatus.RESOLVED
-    await store.add_event(ctx.session, suggestion.id, "resolved", ctx.actor, note or None)
-    await audit.record(
-        ctx.session,
-        ctx.actor,
-        "suggestion.resolve",
-        community_id=suggestion.community_id,
-        target=str(suggestion.id),
-    )
+    await _record(ctx, suggestion, "resolved", note or None)
     text = T.RESOLVED_TO_RESIDENT.format(id=suggestion.id, note=f":{note}" if note else "")
     message = Reply(text, rating_buttons(suggestion.id))
     n = await _notify_involved(ctx, suggestion, message, "resolved", ask_state=RATE)
@@ -165,49 +172,29 @@ async def resolve(ctx: Context) -> list[Reply]:
 @router.command("/close", "完结", staff=True)
 async def close(ctx: Context) -> list[Reply]:
     """Close a suggestion for good."""
-    number, _ = _number(ctx)
-    if number is None:
-        return [Reply(USAGE["close"])]
-    suggestion = await _find(ctx, number)
+    suggestion, _, answer = await _target(ctx, "close")
     if suggestion is None:
-        return [Reply(NOT_FOUND.format(id=number))]
+        return answer
     if suggestion.status in (SuggestionStatus.MERGED, SuggestionStatus.WITHDRAWN):
-        return [Reply(WRONG_STATE.format(id=number, status=T.status_label(suggestion)))]
+        return [Reply(WRONG_STATE.format(id=suggestion.id, status=T.status_label(suggestion)))]
     suggestion.status = SuggestionStatus.CLOSED
-    await store.add_event(ctx.session, suggestion.id, "closed", ctx.actor)
-    await audit.record(
-        ctx.session,
-        ctx.actor,
-        "suggestion.close",
-        community_id=suggestion.community_id,
-        target=str(suggestion.id),
-    )
-    return [Reply(CLOSED.format(id=number))]
+    await _record(ctx, suggestion, "closed")
+    return [Reply(CLOSED.format(id=suggestion.id))]
 
 
 @router.command("/topic", "改分类", staff=True)
 async def retopic(ctx: Context) -> list[Reply]:
     """Move a suggestion to another topic."""
-    number, label = _number(ctx)
+    suggestion, label, answer = await _target(ctx, "topic")
     topic = topic_of_label(label) if label else None
-    if number is None or topic is None:
-        return [Reply(USAGE["topic"])]
-    suggestion = await _find(ctx, number)
+    if topic is None:
+        return answer or [Reply(USAGE["topic"])]
     if suggestion is None:
-        return [Reply(NOT_FOUND.format(id=number))]
-    await store.add_event(
-        ctx.session, suggestion.id, "retopic", ctx.actor, f"{suggestion.topic}->{topic}"
-    )
-    await audit.record(
-        ctx.session,
-        ctx.actor,
-        "suggestion.retopic",
-        community_id=suggestion.community_id,
-        target=str(suggestion.id),
-        detail={"from": suggestion.topic, "to": topic},
-    )
+        return answer
+    change = f"{suggestion.topic}->{topic}"
+    await _record(ctx, suggestion, "retopic", change, previous=suggestion.topic, topic=topic)
     suggestion.topic = topic
-    return [Reply(RETOPICED.format(id=number, topic=TOPICS[topic]))]
+    return [Reply(RETOPICED.format(id=suggestion.id, topic=TOPICS[topic]))]
 
 
 @router.command("/stats", "统计", staff=True)

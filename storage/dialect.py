@@ -16,6 +16,14 @@ def _upsert(dialect: str, model: type[Any], keys: tuple[str, ...], columns: tupl
     return stmt.on_conflict_do_update(index_elements=list(keys), set_=changes)
 
 
+async def insert_once(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> bool:
+    """Insert a row unless one with the same unique key exists; return whether it was new."""
+    dialect = session.get_bind().dialect.name
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
+    result = await session.execute(stmt.values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
 async def upsert(
     session: AsyncSession, model: type[Any], keys: tuple[str, ...], values: dict[str, Any]
 ) -> None:

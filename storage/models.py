@@ -205,6 +205,7 @@ class SuggestionRating(Base):
     """A resident's 1–5 rating of how a suggestion was resolved."""
 
     __tablename__ = "suggestion_ratings"
+    __table_args__ = (UniqueConstraint("suggestion_id", "resident_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     suggestion_id: Mapped[int] = mapped_column(

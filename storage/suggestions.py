@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialect import insert_once
 from storage.models import (
     ACTIVE_STATUSES,
     Community,
@@ -20,7 +21,7 @@ from storage.models import (
     SuggestionSupporter,
 )
 from storage.scoping import Scope
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, utcnow
 
 _INSERT = insert(Suggestion.__table__).returning(Suggestion.__table__.c.id)
 
@@ -101,17 +102,8 @@ async def supporter_count(session: AsyncSession, suggestion_id: int) -> int:
 
 async def add_supporter(session: AsyncSession, suggestion_id: int, resident_id: int) -> bool:
     """Record a resident as a supporter; return False if they already were one."""
-    existing = await session.scalar(
-        select(SuggestionSupporter.id).where(
-            SuggestionSupporter.suggestion_id == suggestion_id,
-            SuggestionSupporter.resident_id == resident_id,
-        )
-    )
-    if existing is not None:
-        return False
-    session.add(SuggestionSupporter(suggestion_id=suggestion_id, resident_id=resident_id))
-    await session.flush()
-    return True
+    values = {"suggestion_id": suggestion_id, "resident_id": resident_id, "created_at": utcnow()}
+    return await insert_once(session, SuggestionSupporter, values)
 
 
 async def add_event(
@@ -160,21 +152,14 @@ async def add_rating(
     session: AsyncSession, suggestion_id: int, resident_id: int, score: int | None, unresolved: bool
 ) -> bool:
     """Store a resident's rating of a resolution; return False if they already rated it."""
-    existing = await session.scalar(
-        select(SuggestionRating.id).where(
-            SuggestionRating.suggestion_id == suggestion_id,
-            SuggestionRating.resident_id == resident_id,
-        )
-    )
-    if existing is not None:
-        return False
-    session.add(
-        SuggestionRating(
-            suggestion_id=suggestion_id, resident_id=resident_id, score=score, unresolved=unresolved
-        )
-    )
-    await session.flush()
-    return True
+    values = {
+        "suggestion_id": suggestion_id,
+        "resident_id": resident_id,
+        "score": score,
+        "unresolved": unresolved,
+        "created_at": utcnow(),
+    }
+    return await insert_once(session, SuggestionRating, values)
 
 
 async def unalerted(session: AsyncSession, limit: int = 200) -> list[Suggestion]:

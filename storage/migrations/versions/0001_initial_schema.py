@@ -203,7 +203,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_suggestion_ratings_resident_id_residents'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['suggestion_id'], ['suggestions.id'], name=op.f('fk_suggestion_ratings_suggestion_id_suggestions'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion_ratings'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion_ratings')),
+    sa.UniqueConstraint('suggestion_id', 'resident_id', name=op.f('uq_suggestion_ratings_suggestion_id_resident_id'))
     )
     with op.batch_alter_table('suggestion_ratings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_suggestion_ratings_resident_id'), ['resident_id'], unique=False)
