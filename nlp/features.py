@@ -28,7 +28,7 @@ class Features:
 
 
 class Featurizer:
-    """Words, word pairs, character 2/3-grams, lexicon hits and pattern cues of a message."""
+    """Words, word pairs, character n-grams, lexicon hits and pattern cues of a message."""
 
     def __init__(
         self,
@@ -36,6 +36,7 @@ class Featurizer:
         patterns: dict[str, str] | None = None,
         *,
         pairs: bool = False,
+        char_ngrams: tuple[int, ...] = (2, 3),
     ) -> None:
         """Compile the lexicon into one alternation and the named cue patterns.
 
@@ -43,6 +44,7 @@ class Featurizer:
         feature, so a linear model can tell "cancel + activity" from "cancel + meal".
         """
         self._pairs = pairs
+        self._char_ngrams = char_ngrams
         self._label_of: dict[str, list[str]] = {}
         for label, keywords in lexicon.items():
             for keyword in keywords:
@@ -57,12 +59,12 @@ class Featurizer:
     def __call__(self, text: str) -> Features:
         """Extract the features of ``text``."""
         norm = normalize(text)
-        tokens = tuple(words(norm))
+        tokens = words(norm)
         chars = compact(norm)
         names: set[str] = {"w:" + t for t in tokens}
         names.update("b:" + a + "|" + b for a, b in pairwise(tokens))
-        names.update("c:" + chars[i : i + 2] for i in range(len(chars) - 1))
-        names.update("c:" + chars[i : i + 3] for i in range(len(chars) - 2))
+        for n in self._char_ngrams:
+            names.update(["c:" + chars[i : i + n] for i in range(len(chars) - n + 1)])
         hits: list[tuple[str, str]] = []
         if self._lexicon_re is not None:
             for match in self._lexicon_re.finditer(norm):

@@ -10,11 +10,10 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Prediction:
-    """The best label, its probability and every label's probability."""
+    """The best label and its probability."""
 
     label: str
     confidence: float
-    probabilities: dict[str, float]
 
 
 class LinearModel:
@@ -56,13 +55,13 @@ class LinearModel:
 
     def scores(self, features: frozenset[str]) -> list[float]:
         """Return the raw score of every label for a feature set."""
-        rows = [w for f in features if (w := self.weights.get(f)) is not None]
+        rows = list(filter(None, map(self.weights.get, features)))
         if not rows:
             return list(self.bias)
         scale = 1.0 / math.sqrt(len(features))
-        return [
-            b + scale * sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)
-        ]
+        # Column sums of the present features' weight rows, all in C (map/zip/sum).
+        sums = map(sum, zip(*rows, strict=True))
+        return [b + scale * s for b, s in zip(self.bias, sums, strict=True)]
 
     def predict(self, features: frozenset[str]) -> Prediction:
         """Return the most probable label for a feature set."""
@@ -70,13 +69,10 @@ class LinearModel:
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
-        probs = {label: e / total for label, e in zip(self.labels, exps, strict=True)}
-        best = max(probs, key=probs.__getitem__)
-        return Prediction(best, probs[best], probs)
+        # exp(top - top) = 1: the best label's probability is 1 / total.
+        return Prediction(self.labels[scores.index(top)], 1.0 / total)
 
-    def contributions(self, features: frozenset[str], label: str) -> dict[str, float]:
-        """Return how much each present feature pushed towards ``label``."""
-        index = self.labels.index(label)
-        return {
-            f: w[index] for f in features if (w := self.weights.get(f)) is not None and w[index]
-        }
+    def weight(self, feature: str, label_index: int) -> float:
+        """Return one feature's weight for one label (0 for unknown features)."""
+        row = self.weights.get(feature)
+        return row[label_index] if row is not None else 0.0

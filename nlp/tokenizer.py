@@ -38,15 +38,13 @@ def get_tokenizer() -> jieba.Tokenizer:
     return _tokenizer
 
 
-def words(text: str) -> list[str]:
-    """Split normalized text into words, dropping punctuation, spaces and symbols."""
-    return list(_words(text))
-
-
 # One message is tokenized for its intent, its topic and its similarity terms: cut it once.
+# Without jieba's HMM guesses at unknown words: they split into single characters, which the
+# character n-grams already cover; held-out accuracy was higher and cutting a third faster.
 @lru_cache(maxsize=512)
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(w for w in get_tokenizer().lcut(text) if not _PUNCT.fullmatch(w))
+def words(text: str) -> tuple[str, ...]:
+    """Split normalized text into words, dropping punctuation, spaces and symbols."""
+    return tuple(w for w in get_tokenizer().lcut(text, HMM=False) if not _PUNCT.fullmatch(w))
 
 
 @cache
@@ -61,6 +59,6 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(normalize(text)) if w not in stop and not w.isdigit()]
 
 
-def compact(text: str) -> str:
-    """Return normalized text with punctuation and spaces removed (for character n-grams)."""
-    return _PUNCT.sub("", normalize(text))
+def compact(normalized: str) -> str:
+    """Return normalized text without punctuation and spaces (for character n-grams)."""
+    return _PUNCT.sub("", normalized)

@@ -46,7 +46,9 @@ class TopicResult:
 @cache
 def featurizer() -> Featurizer:
     """Return the topic featurizer (the topic lexicon is one of its feature sources)."""
-    return Featurizer(load_lexicon("topic-lexicon.toml"))
+    # Character trigrams added nothing measurable to topic accuracy on held-out data and cost
+    # a third of the scoring time, so topics use words, word pairs and character pairs.
+    return Featurizer(load_lexicon("topic-lexicon.toml"), char_ngrams=(2,))
 
 
 @cache
@@ -77,27 +79,27 @@ def classify(text: str) -> TopicResult:
     return TopicResult(
         prediction.label,
         round(prediction.confidence, 4),
-        _keywords(feats.names, feats.words, feats.hits, prediction.label),
+        _keywords(feats.words, feats.hits, prediction.label),
     )
 
 
 def _keywords(
-    names: frozenset[str],
-    tokens: tuple[str, ...],
-    hits: tuple[tuple[str, str], ...],
-    topic: str,
+    tokens: tuple[str, ...], hits: tuple[tuple[str, str], ...], topic: str
 ) -> tuple[str, ...]:
     """Return the message's words that pushed hardest towards ``topic``, strongest first."""
-    weights = model().contributions(names, topic)
+    linear = model()
+    index = linear.labels.index(topic)
     stop = stopwords()
     scored: dict[str, float] = {}
     for word in tokens:
-        w = weights.get("w:" + word, 0.0)
-        if w > 0 and word not in stop and len(word) > 1:
-            scored[word] = max(scored.get(word, 0.0), w)
-    lexicon_weight = weights.get("l:" + topic, 0.0)
-    for label, keyword in hits:
-        if label == topic and lexicon_weight > 0:
-            scored[keyword] = max(scored.get(keyword, 0.0), lexicon_weight)
+        if len(word) > 1 and word not in stop:
+            w = linear.weight("w:" + word, index)
+            if w > 0:
+                scored[word] = w
+    lexicon_weight = linear.weight("l:" + topic, index)
+    if lexicon_weight > 0:
+        for label, keyword in hits:
+            if label == topic:
+                scored[keyword] = max(scored.get(keyword, 0.0), lexicon_weight)
     ranked = sorted(scored, key=lambda k: (-scored[k], k))
     return tuple(ranked[:MAX_KEYWORDS])
