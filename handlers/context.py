@@ -28,6 +28,36 @@ class Settings:
     max_text_chars: int = 2000
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A choice shown to the user: its payload, and its label for typing it out."""
+
+    data: str
+    label: str = ""
+
+    def dump(self) -> list[str]:
+        """Return the stored form."""
+        return [self.data, self.label]
+
+    @classmethod
+    def load(cls, raw: Any) -> Choice:
+        """Read the stored form (older rows hold the payload alone)."""
+        if isinstance(raw, list):
+            return cls(str(raw[0]), str(raw[1]) if len(raw) > 1 else "")
+        return cls(str(raw))
+
+
+def choices_of(replies: list[Reply]) -> list[list[str]]:
+    """Return the stored choices of the buttons under some replies, in reading order."""
+    return [
+        Choice(b.data, b.label).dump()
+        for reply in replies
+        for row in reply.buttons
+        for b in row
+        if b.kind == "callback" and b.data
+    ]
+
+
 @dataclass
 class Context:
     """One message being handled, inside its database transaction."""
@@ -45,6 +75,8 @@ class Context:
     truncated: bool = False
     # The button payload this message chose (pressed, or typed as its number).
     choice: str | None = None
+    # True once a message that waited (for a community to be chosen) is being handled.
+    resumed: bool = False
     args: str = ""
     replies_prefix: list[Reply] = field(default_factory=list)
 
@@ -73,7 +105,7 @@ class Context:
         ttl: timedelta | None = None,
     ) -> list[Reply]:
         """Remember a pending question (and its choices) and return its replies."""
-        choices = [c for reply in replies for c in reply.choice_data()]
+        choices = choices_of(replies)
         await conversations.save(
             self.session,
             self.incoming.channel,
@@ -130,7 +162,7 @@ class Context:
         resident = await self.session.get(Resident, resident_id)
         if resident is None or not resident.active:
             return
-        choices = [c for reply in replies for c in reply.choice_data()]
+        choices = choices_of(replies)
         for account in await residents.accounts(self.session, resident_id):
             await self.push(
                 account.channel,

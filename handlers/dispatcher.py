@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import texts
-from handlers.context import Context, Settings
+from handlers.context import Choice, Context, Settings
 from handlers.router import Command, Handler, Router
 from handlers.types import Incoming, Reply
 from nlp.intents import understand
@@ -94,7 +94,8 @@ class Dispatcher:
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         now = utcnow()
-        text = incoming.text.strip()
+        # NUL is the one character PostgreSQL cannot store in text.
+        text = incoming.text.replace("\x00", "").strip()
         limit = self.settings.max_text_chars
         ctx = Context(session=session, incoming=incoming, settings=self.settings, now=now)
         if len(text) > limit:
@@ -110,8 +111,9 @@ class Dispatcher:
                 session, incoming.channel, incoming.user_id
             )
         if speaker is None:
+            name = (incoming.display_name or "").replace("\x00", "").strip()[:100] or None
             ctx.resident = await residents.create(
-                session, incoming.channel, incoming.user_id, display_name=incoming.display_name
+                session, incoming.channel, incoming.user_id, display_name=name
             )
         else:
             ctx.resident, ctx.community, ctx.state = (
@@ -160,8 +162,13 @@ class Dispatcher:
             handler = self.buttons.get(ctx.choice.split(":", 1)[0])
             replies = await handler(ctx) if handler else None
             return replies if replies is not None else [Reply(texts.BUTTON_EXPIRED)]
-        if incoming.button or _DIGITS.match(ctx.text):
+        if incoming.button and not ctx.resumed:
             return [Reply(texts.BUTTON_EXPIRED)]
+        if _DIGITS.match(ctx.text):
+            offered = len(ctx.state.choices) if ctx.state else 0
+            if offered:
+                return [Reply(texts.CHOOSE_IN_RANGE.format(n=offered))]
+            return [Reply(texts.NOTHING_TO_CHOOSE)]
 
         # 2. A command.
         slash = ctx.text.startswith("/")
@@ -184,15 +191,16 @@ class Dispatcher:
         return await handler(ctx)
 
     def _typed_choice(self, ctx: Context) -> str | None:
-        """Map "1", "2"… typed on a button-less channel to the choices last shown."""
+        """Map "1", "2"… or a button's label, typed without buttons, to the choice last shown."""
         if ctx.state is None or not ctx.state.choices:
             return None
+        choices = [Choice.load(c) for c in ctx.state.choices]
         match = _DIGITS.match(ctx.text)
         if match:
             n = int(match.group(1))
-            if 1 <= n <= len(ctx.state.choices):
-                return str(ctx.state.choices[n - 1])
-        return None
+            return choices[n - 1].data if 1 <= n <= len(choices) else None
+        typed = ctx.text.rstrip("。.!")
+        return next((c.data for c in choices if c.label and typed == c.label), None)
 
     def _command(self, text: str) -> tuple[Command | None, str]:
         """Find the command a message starts with, and the rest of it as arguments."""
@@ -200,13 +208,15 @@ class Dispatcher:
             return None, ""
         head, _, rest = text.partition(" ")
         head = head.split("@", 1)[0].lower()  # Telegram group commands: /help@linli_bot
-        if head in self.commands:
-            return self.commands[head], rest.strip()
-        # Chinese commands are the whole message, or a number follows ("撤回12", "回复 12 好的");
-        # anything else starting with the same word ("回复太慢了") is an ordinary message.
+        if head.startswith("/"):
+            found = self.commands.get(head)
+            return (found, rest.strip()) if found else (None, "")
+        # Chinese commands are the whole message, or (for those taking arguments) a number
+        # follows: "撤回12", "回复 12 好的". Anything else starting with the same word
+        # ("您好 电梯困人了", "回复太慢了") is an ordinary message.
         for name, command in self.commands.items():
             if not name.startswith("/") and text.startswith(name):
                 tail = text[len(name) :].strip()
-                if not tail or tail[0].isdigit():
+                if not tail or (command.args and (tail[0].isdigit() or command.staff)):
                     return command, tail
         return None, ""

@@ -80,7 +80,7 @@ async def leave(ctx: Context) -> list[Reply]:
     return [Reply(ENDED)]
 
 
-@router.command("/answer", "答复", staff=True)
+@router.command("/answer", "答复", staff=True, args=True)
 async def answer(ctx: Context) -> list[Reply]:
     """Send a staff answer to the resident of an open handoff."""
     head, _, text = ctx.args.partition(" ")
@@ -101,7 +101,7 @@ async def answer(ctx: Context) -> list[Reply]:
     return [Reply(ANSWERED.format(id=handoff.id))]
 
 
-@router.command("/endchat", "结束会话", staff=True)
+@router.command("/endchat", "结束会话", staff=True, args=True)
 async def end(ctx: Context) -> list[Reply]:
     """Close an open handoff from the staff side."""
     assert ctx.staff_scope is not None

@@ -12,6 +12,8 @@ router = Router("onboarding")
 
 JOIN = "community.join"
 FORGET = "forget.confirm"
+YES = ("是", "是的", "确认", "确定", "删除", "删吧")
+NO = ("不", "否", "不要", "不用", "算了", "取消", "不删")
 MAX_LISTED = 9
 
 WELCOME = "欢迎!您已加入“{name}”。直接发消息告诉我您的建议,或发送“帮助”看看我能做什么。"
@@ -36,7 +38,7 @@ async def _join(ctx: Context, community: Community) -> list[Reply] | None:
     if not waiting:
         return [welcome]
     ctx.replies_prefix.append(welcome)
-    ctx.text, ctx.choice, ctx.state = waiting, None, None
+    ctx.text, ctx.choice, ctx.state, ctx.resumed = waiting, None, None, True
     return None
 
 
@@ -110,6 +112,8 @@ async def forget(ctx: Context) -> list[Reply]:
 @router.state(FORGET)
 async def forget_answer(ctx: Context) -> list[Reply] | None:
     """Delete the resident's data on a yes; keep everything on a no."""
+    typed = {**dict.fromkeys(YES, "forget:yes"), **dict.fromkeys(NO, "forget:no")}
+    ctx.choice = ctx.choice or typed.get(ctx.text)
     if ctx.choice == "forget:no":
         await ctx.done()
         return [Reply(FORGET_KEPT)]

@@ -18,6 +18,8 @@ class Command:
 
     handler: Handler
     staff: bool = False
+    # Whether words may follow the command ("撤回 12", "回复 12 已修好").
+    args: bool = False
 
 
 @dataclass
@@ -31,12 +33,14 @@ class Router:
     buttons: dict[str, Handler] = field(default_factory=dict)
     leaves: dict[str, Handler] = field(default_factory=dict)
 
-    def command(self, *names: str, staff: bool = False) -> Callable[[Handler], Handler]:
+    def command(
+        self, *names: str, staff: bool = False, args: bool = False
+    ) -> Callable[[Handler], Handler]:
         """Register a handler for commands such as ``/help`` or ``帮助``."""
 
         def register(handler: Handler) -> Handler:
             for name in names:
-                self.commands[name.lower()] = Command(handler, staff)
+                self.commands[name.lower()] = Command(handler, staff, args)
             return handler
 
         return register

@@ -94,7 +94,7 @@ async def _notify_involved(
     return len(targets)
 
 
-@router.command("/open", "待办", staff=True)
+@router.command("/open", "待办", staff=True, args=True)
 async def list_open(ctx: Context) -> list[Reply]:
     """List suggestions waiting for staff, optionally of one topic."""
     topic = topic_of_label(ctx.args) if ctx.args else None
@@ -120,7 +120,7 @@ async def list_open(ctx: Context) -> list[Reply]:
     return [Reply("\n".join(lines))]
 
 
-@router.command("/reply", "回复", staff=True)
+@router.command("/reply", "回复", staff=True, args=True)
 async def reply(ctx: Context) -> list[Reply]:
     """Send a staff reply to the suggestion's author and supporters."""
     suggestion, text, answer = await _target(ctx, "reply")
@@ -153,7 +153,7 @@ async def _send_reply(ctx: Context, suggestion: Suggestion, text: str) -> list[R
     return [Reply(REPLIED.format(id=suggestion.id, n=n))]
 
 
-@router.command("/resolve", "解决", staff=True)
+@router.command("/resolve", "解决", staff=True, args=True)
 async def resolve(ctx: Context) -> list[Reply]:
     """Mark a suggestion resolved and ask those involved to rate it."""
     suggestion, note, answer = await _target(ctx, "resolve")
@@ -169,7 +169,7 @@ async def resolve(ctx: Context) -> list[Reply]:
     return [Reply(RESOLVED.format(id=suggestion.id, n=n))]
 
 
-@router.command("/close", "完结", staff=True)
+@router.command("/close", "完结", staff=True, args=True)
 async def close(ctx: Context) -> list[Reply]:
     """Close a suggestion for good."""
     suggestion, _, answer = await _target(ctx, "close")
@@ -182,7 +182,7 @@ async def close(ctx: Context) -> list[Reply]:
     return [Reply(CLOSED.format(id=suggestion.id))]
 
 
-@router.command("/topic", "改分类", staff=True)
+@router.command("/topic", "改分类", staff=True, args=True)
 async def retopic(ctx: Context) -> list[Reply]:
     """Move a suggestion to another topic."""
     suggestion, label, answer = await _target(ctx, "topic")
@@ -220,7 +220,7 @@ async def stats(ctx: Context) -> list[Reply]:
     return [Reply("\n".join(lines))]
 
 
-@router.command("/community", "切换社区", staff=True)
+@router.command("/community", "切换社区", staff=True, args=True)
 async def switch_community(ctx: Context) -> list[Reply]:
     """Show or switch the community a staff member of several works in."""
     assert ctx.staff_scope is not None

@@ -201,7 +201,7 @@ async def withdraw_button(ctx: Context) -> list[Reply] | None:
     return await _withdraw(ctx, ctx.choice.partition(":")[2])
 
 
-@router.command("撤回", "/withdraw")
+@router.command("撤回", "/withdraw", args=True)
 async def withdraw_command(ctx: Context) -> list[Reply]:
     """Withdraw by command: ``撤回 12``."""
     return await _withdraw(ctx, ctx.args.split()[0] if ctx.args else "") or [

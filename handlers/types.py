@@ -75,10 +75,6 @@ class Reply:
             edit_message_id=raw.get("edit_message_id"),
         )
 
-    def choice_data(self) -> list[str]:
-        """Return the callback payloads of this reply's buttons, in reading order."""
-        return [b.data for row in self.buttons for b in row if b.kind == "callback" and b.data]
-
 
 def buttons(*choices: tuple[str, str], per_row: int = 2) -> tuple[tuple[Button, ...], ...]:
     """Lay (label, data) choices out in rows of ``per_row``."""

@@ -18,7 +18,7 @@ async def save(
     external_id: str,
     state: str,
     data: dict[str, Any],
-    choices: list[str],
+    choices: list[Any],
     now: datetime,
     ttl: timedelta,
 ) -> None:

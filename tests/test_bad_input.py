@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from handlers.types import Incoming
 from storage.models import Suggestion
 from tests.conftest import Chat
 
@@ -57,7 +58,7 @@ async def test_unknown_command(app) -> None:
 async def test_expired_button_and_stray_number(app) -> None:
     chat = Chat(app, "小李")
     assert "过期" in await chat.text(button="merge:5:3")
-    assert "过期" in await chat.text("2")  # no question pending
+    assert "没有需要选择的问题" in await chat.text("2")  # no question pending
     await chat.say("花坛里的花都枯死了")
     assert "过期" in await chat.text(button="nonsense-without-prefix")
     [stored] = await _stored(app)
@@ -76,7 +77,7 @@ async def test_button_after_the_question_expired(app) -> None:
         state = await session.get(ConversationState, ("console", "小李"))
         state.expires_at = state.expires_at - timedelta(days=1)
     # "1" no longer maps to a choice; the suggestion is unchanged.
-    assert "过期" in await chat.text("1")
+    assert "没有需要选择的问题" in await chat.text("1")
     [stored] = await _stored(app)
     assert stored.topic == "greenery" and stored.status == "open"
 
@@ -85,5 +86,26 @@ async def test_leaving_a_pending_question(app) -> None:
     chat = Chat(app, "小李")
     await chat.say("花坛里的花都枯死了")
     assert "已返回" in await chat.text("返回")
-    assert "过期" in await chat.text("1")
+    assert "没有需要选择的问题" in await chat.text("1")
     assert "好的" in await chat.text("0")
+
+
+async def test_number_out_of_range_and_typed_labels(app) -> None:
+    chat = Chat(app, "小李")
+    await chat.say("花坛里的花都枯死了")
+    assert "请回复 1 到 2 之间的数字" in await chat.text("7")
+    assert "已撤回您的建议(编号 1)" in await chat.text("撤回")  # the label typed out
+
+
+async def test_chinese_command_word_followed_by_a_message_is_a_message(app) -> None:
+    replies = await Chat(app, "小李").say("您好 3号楼电梯困人了")
+    assert any("110" in r.text for r in replies)
+    assert not any("我是邻里小助手" in r.text for r in replies)
+
+
+async def test_nul_and_overlong_names_are_cleaned(app) -> None:
+    incoming = Incoming("console", "x" * 20, "路灯\x00坏了", display_name="名" * 300)
+    replies = await app.dispatcher.handle(incoming)
+    assert "编号 1" in replies[-1].text
+    [stored] = await _stored(app)
+    assert stored.text == "路灯坏了"
