@@ -47,18 +47,27 @@ class App:
         await self.engine.dispose()
 
 
-async def open_app(config: Config, *, migrate: bool = True) -> App:
-    """Connect (failing clearly if the database is unreachable), migrate, and assemble."""
+async def open_app(config: Config, *, migrate: bool = True, create_default: bool = True) -> App:
+    """Connect (failing clearly if the database is unreachable), migrate, and assemble.
+
+    With ``create_default``, a database without communities gets the ``default`` one, named
+    from the config, so a single-community linli works from the first message.
+    """
     engine = create_engine(config.database.url)
     try:
         await check_connection(engine)
         if migrate:
             await upgrade(engine)
         maker = session_factory(engine)
-        async with transaction(maker) as session:
-            default = await communities.ensure_default(session, config.community.name)
-            if default.duty_phone is None and config.community.duty_phone:
-                default.duty_phone = config.community.duty_phone
+        if create_default:
+            async with transaction(maker) as session:
+                if not await communities.count(session):
+                    await communities.add(
+                        session,
+                        communities.DEFAULT_SLUG,
+                        config.community.name,
+                        config.community.duty_phone,
+                    )
     except BaseException:
         await engine.dispose()
         raise

@@ -54,7 +54,7 @@ def _run(make: Callable[[], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(make())
-    except (ConfigError, DatabaseUnavailable, InvalidSlug, ValueError) as exc:
+    except (ConfigError, DatabaseUnavailable, InvalidSlug, ValueError, OSError) as exc:
         fail(str(exc))
         raise  # unreachable: fail() exits
 
@@ -65,7 +65,7 @@ def _config():
     return load(_state["config_path"])
 
 
-async def _open():
+async def _open(create_default: bool = True):
     import logging
 
     from bot.app import open_app
@@ -76,7 +76,7 @@ async def _open():
     )
     for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return await open_app(config)
+    return await open_app(config, create_default=create_default)
 
 
 @app.command()
@@ -142,8 +142,12 @@ def chat(
                     chosen = await communities.get_by_slug(session, community)
                     if chosen is None:
                         raise ValueError(f"no community with slug {community!r}")
-                elif await communities.count(session) == 1:
-                    chosen = (await communities.list_all(session))[0]
+                else:
+                    every = await communities.list_all(session)
+                    if len(every) == 1:
+                        chosen = every[0]
+                    elif staff and every:
+                        raise ValueError("--staff needs --community SLUG when there are several")
                 resident = await residents.find_by_account(session, console.CHANNEL, user)
                 if resident is None:
                     resident = await residents.create(
@@ -151,10 +155,9 @@ def chat(
                     )
                 if chosen is not None:
                     resident.community_id = chosen.id
-                if staff:
-                    target = chosen or await communities.ensure_default(session)
+                if staff and chosen is not None:
                     await staff_store.add(
-                        session, console.CHANNEL, user, target.id, display_name=user
+                        session, console.CHANNEL, user, chosen.id, display_name=user
                     )
             await console.chat(linli, user)
         finally:
@@ -168,7 +171,7 @@ def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
 
     async def main() -> None:
-        linli = await _open()
+        linli = await _open(create_default=False)
         await linli.close()
         print("database is up to date")
 
@@ -206,7 +209,7 @@ def community_add(
         from storage import audit, communities
         from storage.engine import transaction
 
-        linli = await _open()
+        linli = await _open(create_default=False)
         try:
             async with transaction(linli.maker) as session:
                 added = await communities.add(session, slug, name, duty_phone)
@@ -237,7 +240,7 @@ def staff_add(
         from storage.engine import transaction
 
         channel, external_id = staff_store.split_account(account)
-        linli = await _open()
+        linli = await _open(create_default=False)
         try:
             async with transaction(linli.maker) as session:
                 community_id = None
@@ -276,7 +279,7 @@ def suggestions_export(
         from storage import suggestions as store
         from storage.scoping import Scope
 
-        linli = await _open()
+        linli = await _open(create_default=False)
         try:
             async with linli.read_maker() as session:
                 scope = Scope.operator()

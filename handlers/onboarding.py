@@ -62,11 +62,16 @@ async def join(ctx: Context) -> list[Reply] | None:
         if invited is not None:
             return await _join(ctx, invited)
     every = await communities.list_all(ctx.session)
+    if not every:
+        every = [await communities.ensure_default(ctx.session)]
     if len(every) == 1:
         # A single community is invisible: join it and go on with the message itself.
         assert ctx.resident is not None
         ctx.resident.community_id = every[0].id
         ctx.community = every[0]
+        if ctx.state is not None and ctx.state.state == JOIN:  # 切换小区 with nowhere to go
+            await ctx.done()
+            return [Reply(WELCOME.format(name=every[0].name))]
         return None
     if ctx.choice and ctx.choice.startswith("join:"):
         chosen = next((c for c in every if f"join:{c.id}" == ctx.choice), None)

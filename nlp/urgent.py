@@ -13,6 +13,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "elevator",
         re.compile(
             r"电梯.{0,6}(困|关|卡)(住|了)?.{0,4}(人|我|老人|孩子|小孩)|困在电梯|电梯困人|关在电梯"
+            r"|电梯.{0,12}(出不去|出不来|门打不开)"
         ),
     ),
     (
@@ -23,11 +24,14 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("fall", re.compile(r"摔倒|跌倒|摔了一跤|晕倒|昏倒|倒地|起不来了|不省人事|没有呼吸|心脏病发")),
     ("injury", re.compile(r"受伤|流血|出血|骨折|被咬伤|触电|溺水|救命|打架|持刀|砍人")),
 )
-# Words that put the danger in the past, in the future, or in a wish: a suggestion, not a 999.
+# Words that put the danger in the past, in the future, or in a plan: a suggestion, not a
+# call for help. Feelings (怕, 担心) and requests (能不能, 应该怎么办) do not count: people in
+# danger say them too.
 _NOT_NOW = re.compile(
-    r"上次|之前|以前|去年|前几天|上个月|曾经|以后|万一|防止|预防|避免|隐患|演练|讲座|培训|"
-    r"建议|希望|能不能|应该|担心|怕|容易|知识"
+    r"上次|之前|以前|去年|前几天|上个月|上周|曾经|以后|万一|防止|预防|避免|隐患|演练|讲座|培训|知识"
 )
+# How close (in characters) such a word must be to the danger to change its meaning.
+_NEAR = 8
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,15 @@ class Urgency:
 
 
 def detect(text: str) -> Urgency | None:
-    """Return the emergency a message reports as happening now, if any."""
+    """Return the emergency a message reports as happening now, if any.
+
+    When in doubt it reports one: a needless 110/119/120 reminder costs little, a missed
+    emergency a great deal.
+    """
     norm = normalize(text)
     for kind, pattern in _KINDS:
-        if pattern.search(norm):
-            if _NOT_NOW.search(norm):
-                return None
-            return Urgency(kind)
+        for match in pattern.finditer(norm):
+            around = norm[max(0, match.start() - _NEAR) : match.end() + _NEAR]
+            if not _NOT_NOW.search(around):
+                return Urgency(kind)
     return None

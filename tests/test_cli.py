@@ -129,3 +129,17 @@ def test_demo_and_run_without_input(tmp_path: Path) -> None:
     assert (tmp_path / "var" / "linli.db").exists()
     listing = run(["chat", "--user", "小王"], tmp_path, "/open\n")
     assert "待处理建议" in listing.stdout and "停车" in listing.stdout
+
+
+def test_no_stray_default_community_and_staff_needs_a_community(tmp_path: Path) -> None:
+    assert run(["community", "add", "yg", "阳光花园"], tmp_path).returncode == 0
+    assert run(["community", "add", "hh", "和和家园"], tmp_path).returncode == 0
+    chat = run(["chat", "--user", "张阿姨"], tmp_path, "楼道灯坏了\n")
+    assert "1 阳光花园,2 和和家园" in chat.stdout and "我的小区" not in chat.stdout
+    staff = run(["chat", "--user", "小王", "--staff"], tmp_path, "")
+    assert staff.returncode == 2 and "--community" in staff.stderr
+
+
+def test_export_to_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
+    result = run(["suggestions", "export", "--out", "/nonexistent/dir/x.csv"], tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -99,6 +99,12 @@ def test_intent_accuracy_on_held_out_sets(name: str) -> None:
         ("3栋着火了!", "fire"),
         ("我妈在家摔倒了起不来了", "fall"),
         ("有人被狗咬伤了在流血", "injury"),
+        ("电梯困人了,好怕", "elevator"),
+        ("救命!着火了,我好怕", "fire"),
+        ("我妈摔倒了起不来了,我很担心", "fall"),
+        ("厨房闻到燃气味,应该怎么办", "gas"),
+        ("3号楼电梯停了,我在里面出不去", "elevator"),
+        ("上个月也停过水。现在楼下着火了", "fire"),
     ],
 )
 def test_urgent_messages(text: str, kind: str) -> None:
