@@ -29,6 +29,7 @@ def handler_settings(config: Config) -> Settings:
         conversation_minutes=config.conversation.expire_minutes,
         rating_days=config.suggestions.rating_days,
         max_text_chars=config.suggestions.max_text_chars,
+        timezone=config.community.timezone,
     )
 
 

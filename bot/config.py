@@ -38,6 +38,21 @@ class CommunityConfig(_Section):
     duty_phone: str | None = None
     timezone: str = "Asia/Shanghai"
 
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _known_zone(value)
+
+
+def _known_zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}; use a name like 'Asia/Shanghai'") from exc
+    return name
+
 
 class StaffConfig(_Section):
     """Operator-wide staff and how staff hear about new suggestions."""

@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import suggestion_texts as T
+from handlers.handoff import TALKING as HANDOFF_STATE
 from handlers.types import Reply
 from nlp.topics import TOPICS
-from storage import conversations, outbox, processed, staff
+from storage import conversations, handoffs, outbox, processed, staff
 from storage import suggestions as store
 from storage.engine import transaction
 from storage.types import utcnow
@@ -47,8 +48,10 @@ async def staff_digest(maker: async_sessionmaker[AsyncSession], operators: tuple
 
 
 async def housekeeping(maker: async_sessionmaker[AsyncSession]) -> None:
-    """Drop expired conversation steps and old replay records."""
+    """Drop expired steps, old replay records and old delivered messages; end idle handoffs."""
     now = utcnow()
     async with transaction(maker) as session:
         await conversations.purge_expired(session, now)
         await processed.purge_before(session, now - PROCESSED_KEEP)
+        await outbox.purge_finished(session, now - PROCESSED_KEEP)
+        await handoffs.close_abandoned(session, HANDOFF_STATE, now)

@@ -65,7 +65,7 @@ async def deliver_due(
             status, error = OutboxStatus.FAILED, f"{type(exc).__name__}: {exc}"
         async with transaction(maker) as session:
             if status == OutboxStatus.FAILED:
-                row = await session.get(outbox.OutboxMessage, row_id)
+                row = await outbox.get(session, row_id)
                 if row is not None:
                     await outbox.retry_later(session, row, utcnow(), error or "")
                 continue

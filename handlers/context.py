@@ -26,6 +26,7 @@ class Settings:
     conversation_minutes: int = 30
     rating_days: int = 7
     max_text_chars: int = 2000
+    timezone: str = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Context:
     truncated: bool = False
     # The button payload this message chose (pressed, or typed as its number).
     choice: str | None = None
+    # False when the speaker was just forgotten: nothing more about them is recorded.
+    record_message: bool = True
     # True once a message that waited (for a community to be chosen) is being handled.
     resumed: bool = False
     args: str = ""
@@ -156,9 +159,14 @@ class Context:
         ask_state: str | None = None,
         ask_data: dict[str, Any] | None = None,
         ask_ttl: timedelta | None = None,
+        ask_over: tuple[str, ...] = (),
         dedupe_key: str | None = None,
     ) -> None:
-        """Queue replies to every account of a resident, optionally with a pending question."""
+        """Queue replies to every account of a resident, optionally with a pending question.
+
+        The question replaces a pending one only if that is one of ``ask_over`` (or the same
+        question); it never interrupts anything else the resident is in the middle of.
+        """
         resident = await self.session.get(Resident, resident_id)
         if resident is None or not resident.active:
             return
@@ -172,7 +180,15 @@ class Context:
                 community_id=resident.community_id,
                 dedupe_key=f"{dedupe_key}:{account.id}" if dedupe_key else None,
             )
-            if ask_state:
+            # A question pushed from elsewhere never interrupts one the resident is answering
+            # (a handoff, a /forget confirmation); its buttons still work when pressed.
+            if ask_state and not await conversations.busy(
+                self.session,
+                account.channel,
+                account.external_id,
+                (ask_state, *ask_over),
+                self.now,
+            ):
                 await conversations.save(
                     self.session,
                     account.channel,

@@ -72,7 +72,7 @@ class Dispatcher:
             async with transaction(self.maker) as session:
                 ctx = await self._context(session, incoming)
                 replies = ctx.replies_prefix + (await self._route(ctx) or [])
-                if incoming.message_id is not None:
+                if incoming.message_id is not None and ctx.record_message:
                     # Recorded last, in the same transaction: a replay fails here and
                     # everything it did is rolled back (handlers have no other effects).
                     await processed.record(

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from handlers.context import Context
 from handlers.router import Router
-from handlers.types import Reply
+from handlers.types import Reply, record_number
 from storage import conversations, handoffs
 from storage import staff as staff_store
 from storage.scoping import Scope
@@ -61,6 +61,8 @@ async def relay(ctx: Context) -> list[Reply] | None:
     """Pass the resident's message to staff."""
     if not ctx.text or ctx.state is None or ctx.community is None:
         return None
+    if ctx.text.startswith("/") or ctx.text == "删除我的信息":
+        return None  # commands still work while talking to staff
     handoff_id = ctx.state.data["id"]
     note = Reply(STAFF_MESSAGE.format(id=handoff_id, who=_who(ctx), text=ctx.text))
     await ctx.alert_staff(ctx.community.id, [note], "handoff", urgent=True)
@@ -84,12 +86,24 @@ async def leave(ctx: Context) -> list[Reply]:
 async def answer(ctx: Context) -> list[Reply]:
     """Send a staff answer to the resident of an open handoff."""
     head, _, text = ctx.args.partition(" ")
-    if not head.isdigit() or not text.strip():
+    number = record_number(head)
+    if number is None or not text.strip():
         return [Reply(ANSWER_USAGE)]
     assert ctx.staff_scope is not None
-    handoff = await handoffs.get_scoped(ctx.session, ctx.staff_scope, int(head))
+    handoff = await handoffs.get_scoped(ctx.session, ctx.staff_scope, number)
     if handoff is None:
         return [Reply(NO_SUCH.format(id=head))]
+    # Staff answering keeps the resident's side of the conversation open.
+    await conversations.save(
+        ctx.session,
+        handoff.channel,
+        handoff.external_id,
+        TALKING,
+        {"id": handoff.id},
+        [],
+        ctx.now,
+        TTL,
+    )
     await ctx.push(
         handoff.channel,
         handoff.external_id,
@@ -105,9 +119,10 @@ async def answer(ctx: Context) -> list[Reply]:
 async def end(ctx: Context) -> list[Reply]:
     """Close an open handoff from the staff side."""
     assert ctx.staff_scope is not None
-    if not ctx.args.isdigit():
+    number = record_number(ctx.args)
+    if number is None:
         return [Reply("用法:/endchat 会话号")]
-    handoff = await handoffs.get_scoped(ctx.session, ctx.staff_scope, int(ctx.args))
+    handoff = await handoffs.get_scoped(ctx.session, ctx.staff_scope, number)
     if handoff is None:
         return [Reply(NO_SUCH.format(id=ctx.args))]
     await handoffs.close(ctx.session, handoff, ctx.now)

@@ -129,4 +129,5 @@ async def forget_answer(ctx: Context) -> list[Reply] | None:
     await residents.forget(ctx.session, ctx.resident)
     await audit.record(ctx.session, "resident", "resident.forget", community_id=community_id)
     ctx.resident = None
+    ctx.record_message = False
     return [Reply(FORGOTTEN)]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from handlers import suggestion_texts as T
 from handlers.context import Context
 from handlers.router import Router
-from handlers.suggestions import RATE, rating_buttons
-from handlers.types import Reply, buttons
+from handlers.suggestions import FOLLOW_UP, RATE, rating_buttons
+from handlers.types import Reply, buttons, record_number
 from nlp.topics import TOPICS, topic_of_label
 from storage import audit, communities
 from storage import staff as staff_store
@@ -23,7 +24,7 @@ REPLY_TEXT = "staff.reply_text"
 USAGE = {
     "reply": "用法:/reply 编号 回复内容,例如 /reply 12 已安排师傅明天上午来修。",
     "resolve": "用法:/resolve 编号 [处理说明],例如 /resolve 12 路灯已修好。",
-    "close": "用法:/close 编号",
+    "close": "用法:/close 编号 [说明],例如 /close 12 已纳入明年改造计划。",
     "topic": "用法:/topic 编号 分类,例如 /topic 12 绿化。分类:" + "、".join(TOPICS.values()),
 }
 NOT_FOUND = "没有找到编号 {id} 的建议(或它不在您负责的社区)。"
@@ -31,7 +32,7 @@ NOTHING_OPEN = "没有待处理的建议{where}。"
 ASK_REPLY = "请输入要回复给居民的内容(编号 {id});发送 0 取消。"
 REPLIED = "已回复编号 {id},{n} 位居民会收到。"
 RESOLVED = "编号 {id} 已标记为解决,已请 {n} 位居民评价。"
-CLOSED = "编号 {id} 已完结。"
+CLOSED = "编号 {id} 已完结,已告知关注它的居民。"
 RETOPICED = "编号 {id} 的分类已改为:{topic}。"
 WRONG_STATE = "编号 {id} 现在是“{status}”,不能这样操作。"
 SWITCHED = "已切换到:{name}。之后的列表和统计只看这个社区。"
@@ -42,7 +43,8 @@ STATS_EMPTY = "还没有任何建议。"
 def _number(ctx: Context) -> tuple[int | None, str]:
     """Split "12 内容" into (12, "内容")."""
     head, _, rest = ctx.args.partition(" ")
-    return (int(head), rest.strip()) if head.isdigit() else (None, ctx.args)
+    number = record_number(head)
+    return (number, rest.strip()) if number is not None else (None, ctx.args)
 
 
 async def _find(ctx: Context, number: int) -> Suggestion | None:
@@ -90,6 +92,8 @@ async def _notify_involved(
             ask_state=ask_state,
             ask_data={"id": suggestion.id},
             ask_ttl=timedelta(days=ctx.settings.rating_days),
+            # Offers about a just-sent suggestion may give way to the rating question.
+            ask_over=(FOLLOW_UP,),
         )
     return len(targets)
 
@@ -106,12 +110,15 @@ async def list_open(ctx: Context) -> list[Reply]:
     slugs = {}
     if scope.community_ids is None or len(scope.community_ids) > 1:
         slugs = {c.id: c.slug for c in await staff_store.communities_in(ctx.session, scope)}
-    lines = [f"待处理建议{where},共 {len(found)} 条(最早的在前):"]
+    total = await store.count_active(ctx.session, scope, topic)
+    shown = f"(先列出最早的 {len(found)} 条)" if total > len(found) else "(最早的在前)"
+    lines = [f"待处理建议{where}共 {total} 条{shown}:"]
+    zone = ZoneInfo(ctx.settings.timezone)
     for s in found:
         n = await store.supporter_count(ctx.session, s.id)
         flag = "【紧急】" if s.urgent else ""
         place = f"{slugs[s.community_id]} " if slugs else ""
-        local = s.created_at.astimezone().strftime("%m-%d %H:%M")
+        local = s.created_at.astimezone(zone).strftime("%m-%d %H:%M")
         lines.append(
             f"#{s.id} {flag}{place}[{TOPICS[s.topic]}] {T.status_label(s)} · {1 + n}人 · {local}\n"
             f"  {T.snippet(s.text, 50)}"
@@ -135,7 +142,8 @@ async def reply(ctx: Context) -> list[Reply]:
 @router.state(REPLY_TEXT)
 async def reply_text(ctx: Context) -> list[Reply] | None:
     """Take the next message as the reply text asked for."""
-    if ctx.incoming.button or not ctx.text or ctx.state is None:
+    # A command typed here ("/open") is a command, not the reply to send to residents.
+    if ctx.incoming.button or not ctx.text or ctx.text.startswith("/") or ctx.state is None:
         return None
     suggestion = await _find(ctx, int(ctx.state.data["id"]))
     await ctx.done()
@@ -162,6 +170,7 @@ async def resolve(ctx: Context) -> list[Reply]:
     if suggestion.status not in ACTIVE_STATUSES:
         return [Reply(WRONG_STATE.format(id=suggestion.id, status=T.status_label(suggestion)))]
     suggestion.status = SuggestionStatus.RESOLVED
+    suggestion.times_resolved += 1
     await _record(ctx, suggestion, "resolved", note or None)
     text = T.RESOLVED_TO_RESIDENT.format(id=suggestion.id, note=f":{note}" if note else "")
     message = Reply(text, rating_buttons(suggestion.id))
@@ -172,13 +181,19 @@ async def resolve(ctx: Context) -> list[Reply]:
 @router.command("/close", "完结", staff=True, args=True)
 async def close(ctx: Context) -> list[Reply]:
     """Close a suggestion for good."""
-    suggestion, _, answer = await _target(ctx, "close")
+    suggestion, note, answer = await _target(ctx, "close")
     if suggestion is None:
         return answer
-    if suggestion.status in (SuggestionStatus.MERGED, SuggestionStatus.WITHDRAWN):
+    if suggestion.status in (
+        SuggestionStatus.MERGED,
+        SuggestionStatus.WITHDRAWN,
+        SuggestionStatus.CLOSED,
+    ):
         return [Reply(WRONG_STATE.format(id=suggestion.id, status=T.status_label(suggestion)))]
     suggestion.status = SuggestionStatus.CLOSED
-    await _record(ctx, suggestion, "closed")
+    await _record(ctx, suggestion, "closed", note or None)
+    text = T.CLOSED_TO_RESIDENT.format(id=suggestion.id, note=f":{note}" if note else "")
+    await _notify_involved(ctx, suggestion, Reply(text), "closed")
     return [Reply(CLOSED.format(id=suggestion.id))]
 
 
@@ -245,10 +260,10 @@ async def switch_community(ctx: Context) -> list[Reply]:
 async def switch_button(ctx: Context) -> list[Reply] | None:
     """Switch community by button."""
     assert ctx.choice is not None
-    number = ctx.choice.partition(":")[2]
-    if not ctx.is_staff or not number.isdigit() or not ctx.staff_scope.allows(int(number)):
+    number = record_number(ctx.choice.partition(":")[2])
+    if ctx.staff_scope is None or number is None or not ctx.staff_scope.allows(number):
         return None
-    return await _switch(ctx, int(number))
+    return await _switch(ctx, number)
 
 
 async def _switch(ctx: Context, community_id: int) -> list[Reply]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from handlers import suggestion_texts as T
 from handlers.context import Context
 from handlers.router import Router
-from handlers.types import Reply, buttons
+from handlers.types import Reply, buttons, record_number
 from nlp import similarity, urgent
 from nlp.topics import TOPICS, classify
 from storage import suggestions as store
@@ -121,9 +121,8 @@ async def _most_similar(ctx: Context, suggestion: Suggestion) -> tuple[int, str]
 
 async def _own(ctx: Context, suggestion_id: str | int) -> Suggestion | None:
     """Return the speaker's own suggestion with that number, if it is theirs."""
-    try:
-        number = int(suggestion_id)
-    except (TypeError, ValueError):
+    number = record_number(str(suggestion_id))
+    if number is None:
         return None
     found = await store.get(ctx.session, number)
     if found is None or ctx.resident is None or found.resident_id != ctx.resident.id:
@@ -137,16 +136,16 @@ async def merge(ctx: Context) -> list[Reply] | None:
     assert ctx.choice is not None and ctx.resident is not None
     _, new_id, old_id = _parts(ctx.choice)
     mine = await _own(ctx, new_id)
-    older = await store.get(ctx.session, int(old_id)) if old_id.isdigit() else None
-    if mine is None or older is None:
+    older_number = record_number(old_id)
+    older = await store.get(ctx.session, older_number) if older_number else None
+    if mine is None or older is None or older.community_id != mine.community_id:
         return None
     if mine.status != SuggestionStatus.OPEN or older.status not in ACTIVE_STATUSES:
         return [Reply(T.ALREADY_DECIDED)]
-    if older.community_id != mine.community_id:
-        return None
     mine.status = SuggestionStatus.MERGED
     mine.merged_into_id = older.id
     await store.add_supporter(ctx.session, older.id, ctx.resident.id)
+    await store.move_supporters(ctx.session, mine.id, older.id)
     await store.add_event(ctx.session, mine.id, "merged", ctx.actor, str(older.id))
     await store.add_event(ctx.session, older.id, "supported", ctx.actor, str(mine.id))
     await ctx.done()
@@ -215,6 +214,10 @@ async def _withdraw(ctx: Context, number: str) -> list[Reply] | None:
         return None
     if mine.status not in (SuggestionStatus.OPEN, SuggestionStatus.REOPENED):
         return [Reply(T.CANNOT_WITHDRAW.format(id=mine.id, status=T.status_label(mine)))]
+    supporters = await store.supporter_count(ctx.session, mine.id)
+    if supporters:
+        # Neighbours joined it: withdrawing would drop their problem too.
+        return [Reply(T.CANNOT_WITHDRAW_SUPPORTED.format(id=mine.id, n=supporters))]
     mine.status = SuggestionStatus.WITHDRAWN
     await store.add_event(ctx.session, mine.id, "withdrawn", ctx.actor)
     await ctx.done()
@@ -272,9 +275,10 @@ async def rate(ctx: Context) -> list[Reply] | None:
     """Store a rating; a low score or 没解决 reopens the suggestion for staff."""
     assert ctx.choice is not None and ctx.resident is not None
     _, number, score_text = _parts(ctx.choice)
-    if not number.isdigit() or score_text not in {"0", "1", "2", "3", "4", "5"}:
+    suggestion_id = record_number(number)
+    if suggestion_id is None or score_text not in {"0", "1", "2", "3", "4", "5"}:
         return None
-    suggestion = await store.get(ctx.session, int(number))
+    suggestion = await store.get(ctx.session, suggestion_id)
     if suggestion is None:
         return None
     involved = suggestion.resident_id == ctx.resident.id or ctx.resident.id in (
@@ -286,7 +290,12 @@ async def rate(ctx: Context) -> list[Reply] | None:
         return [Reply(T.NOT_RATEABLE.format(id=suggestion.id))]
     score = int(score_text)
     stored = await store.add_rating(
-        ctx.session, suggestion.id, ctx.resident.id, score or None, unresolved=score == 0
+        ctx.session,
+        suggestion.id,
+        ctx.resident.id,
+        score or None,
+        unresolved=score == 0,
+        round=max(1, suggestion.times_resolved),
     )
     await ctx.done()
     if not stored:

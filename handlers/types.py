@@ -76,6 +76,13 @@ class Reply:
         )
 
 
+def record_number(text: str) -> int | None:
+    """Read a record number typed or pressed ("12"); None for anything else or absurdly large."""
+    text = text.strip()
+    # Nine digits keep it inside every database's integer range.
+    return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
 def buttons(*choices: tuple[str, str], per_row: int = 2) -> tuple[tuple[Button, ...], ...]:
     """Lay (label, data) choices out in rows of ``per_row``."""
     items = [Button(label, data) for label, data in choices]

@@ -34,6 +34,18 @@ async def save(
     await upsert(session, ConversationState, ("channel", "external_id"), values)
 
 
+async def busy(
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    replaceable: tuple[str, ...],
+    now: datetime,
+) -> bool:
+    """Tell whether the user has an unexpired pending step that is not one of ``replaceable``."""
+    current = await session.get(ConversationState, (channel, external_id))
+    return current is not None and current.expires_at > now and current.state not in replaceable
+
+
 async def clear(session: AsyncSession, channel: str, external_id: str) -> None:
     """Forget the user's pending step."""
     await session.execute(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Handoff
+from storage.models import ConversationState, Handoff
 from storage.scoping import Scope
 
 
@@ -54,3 +54,21 @@ async def close(session: AsyncSession, handoff: Handoff, now: datetime) -> None:
     """End a handoff."""
     handoff.closed_at = now
     await session.flush()
+
+
+async def close_abandoned(session: AsyncSession, talking_state: str, now: datetime) -> int:
+    """Close open handoffs whose resident is no longer in the conversation (it expired)."""
+    still_talking = (
+        select(ConversationState.channel)
+        .where(
+            ConversationState.channel == Handoff.channel,
+            ConversationState.external_id == Handoff.external_id,
+            ConversationState.state == talking_state,
+            ConversationState.expires_at > now,
+        )
+        .exists()
+    )
+    result = await session.execute(
+        update(Handoff).where(Handoff.closed_at.is_(None), ~still_talking).values(closed_at=now)
+    )
+    return result.rowcount or 0

@@ -180,6 +180,7 @@ class Suggestion(Base):
         ForeignKey("suggestions.id", ondelete="SET NULL")
     )
     media: Mapped[list[Any]] = mapped_column(default=list)
+    times_resolved: Mapped[int] = mapped_column(Integer, default=0)
     staff_alerted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -205,7 +206,7 @@ class SuggestionRating(Base):
     """A resident's 1–5 rating of how a suggestion was resolved."""
 
     __tablename__ = "suggestion_ratings"
-    __table_args__ = (UniqueConstraint("suggestion_id", "resident_id"),)
+    __table_args__ = (UniqueConstraint("suggestion_id", "resident_id", "round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     suggestion_id: Mapped[int] = mapped_column(
@@ -216,6 +217,8 @@ class SuggestionRating(Base):
     )
     score: Mapped[int | None] = mapped_column(Integer)
     unresolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which resolution this rates: a reopened and resolved-again suggestion is rated anew.
+    round: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -6,14 +6,27 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, String, bindparam, insert, literal, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    String,
+    bindparam,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus, StaffMember
 from storage.types import UTCDateTime, utcnow
 
-MAX_ATTEMPTS = 5
+# A message that keeps failing is retried, at most every five minutes, for a day.
+RETRY_FOR = timedelta(hours=24)
+MAX_DELAY = timedelta(minutes=5)
 
 
 async def enqueue(
@@ -202,26 +215,55 @@ async def mark(
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
 
 
+async def get(session: AsyncSession, row_id: int) -> OutboxMessage | None:
+    """Return one outbox row."""
+    return await session.get(OutboxMessage, row_id)
+
+
 async def retry_later(
     session: AsyncSession, row: OutboxMessage, now: datetime, error: str
 ) -> OutboxStatus:
-    """Put a failed row back with exponential backoff, or fail it after MAX_ATTEMPTS."""
-    if row.attempts >= MAX_ATTEMPTS:
+    """Put a failed row back with growing delays, or fail it once it is a day old."""
+    if now - row.created_at > RETRY_FOR:
         status = OutboxStatus.FAILED
         values: dict[str, Any] = {"status": status, "error": error}
     else:
         status = OutboxStatus.PENDING
-        delay = timedelta(seconds=min(600, 5 * 2 ** (row.attempts - 1)))
+        delay = min(MAX_DELAY, timedelta(seconds=5 * 2 ** min(row.attempts, 10)))
         values = {"status": status, "error": error, "not_before": now + delay}
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
     return status
 
 
 async def release_stale(session: AsyncSession, before: datetime) -> int:
-    """Turn rows stuck in ``sending`` (their sender died) into ``unknown`` for one retry."""
-    result = await session.execute(
+    """Mark rows stuck in ``sending`` (their sender died) for one retry, or failed after two.
+
+    Whether such a message arrived is unknown: retrying once may send it twice, and is the
+    price of not losing it.
+    """
+    stuck = (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < before)
+    await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < before)
-        .values(status=OutboxStatus.UNKNOWN)
+        .where(stuck, OutboxMessage.attempts >= 2)
+        .values(status=OutboxStatus.FAILED, error="sender stopped twice while sending")
+    )
+    result = await session.execute(
+        update(OutboxMessage).where(stuck).values(status=OutboxStatus.UNKNOWN)
+    )
+    return result.rowcount or 0
+
+
+async def purge_finished(session: AsyncSession, before: datetime) -> int:
+    """Delete delivered (or given-up) rows older than ``before``; return how many."""
+    finished = (
+        OutboxStatus.SENT,
+        OutboxStatus.FAILED,
+        OutboxStatus.BLOCKED,
+        OutboxStatus.UNDELIVERABLE,
+    )
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status.in_(finished), OutboxMessage.created_at < before
+        )
     )
     return result.rowcount or 0

@@ -12,13 +12,14 @@ from storage.models import (
     ChannelAccount,
     Community,
     ConversationState,
+    Handoff,
     OutboxMessage,
-    OutboxStatus,
     ProcessedMessage,
     Resident,
     StaffMember,
+    SuggestionEvent,
 )
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, utcnow
 
 
 async def find_by_account(session: AsyncSession, channel: str, external_id: str) -> Resident | None:
@@ -112,7 +113,9 @@ async def forget(session: AsyncSession, resident: Resident) -> None:
     """Delete a resident's personal data; what they wrote stays, no longer linked to them.
 
     Suggestions, supporters, ratings and handoffs keep their rows with ``resident_id``
-    set to NULL by their foreign keys.
+    set to NULL by their foreign keys; messages to them are deleted, handoffs closed, and
+    their platform id removed from suggestion histories. Staff alerts that quoted them are
+    deleted with the rest of the delivered outbox after 30 days.
     """
     for account in await accounts(session, resident.id):
         key = (ConversationState.channel == account.channel) & (
@@ -129,8 +132,17 @@ async def forget(session: AsyncSession, resident: Resident) -> None:
             delete(OutboxMessage).where(
                 OutboxMessage.channel == account.channel,
                 OutboxMessage.recipient == account.external_id,
-                OutboxMessage.status == OutboxStatus.PENDING,
             )
+        )
+        await session.execute(
+            update(Handoff)
+            .where(Handoff.channel == account.channel, Handoff.external_id == account.external_id)
+            .values(external_id="", closed_at=utcnow())
+        )
+        await session.execute(
+            update(SuggestionEvent)
+            .where(SuggestionEvent.actor == f"{account.channel}:{account.external_id}")
+            .values(actor="resident")
         )
     await session.delete(resident)
     await session.flush()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select
+from sqlalchemy import Row, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_once
@@ -106,6 +106,16 @@ async def add_supporter(session: AsyncSession, suggestion_id: int, resident_id: 
     return await insert_once(session, SuggestionSupporter, values)
 
 
+async def move_supporters(session: AsyncSession, from_id: int, to_id: int) -> None:
+    """Make the supporters of one suggestion supporters of another (when merging)."""
+    moving = await supporter_ids(session, from_id)
+    for resident_id in moving:
+        await add_supporter(session, to_id, resident_id)
+    await session.execute(
+        delete(SuggestionSupporter).where(SuggestionSupporter.suggestion_id == from_id)
+    )
+
+
 async def add_event(
     session: AsyncSession, suggestion_id: int, kind: str, actor: str | None, text: str | None = None
 ) -> None:
@@ -139,6 +149,14 @@ async def list_active(
     return list(await session.scalars(stmt))
 
 
+async def count_active(session: AsyncSession, scope: Scope, topic: str | None = None) -> int:
+    """Return how many suggestions wait for staff in a scope."""
+    stmt = select(func.count()).where(Suggestion.status.in_(ACTIVE_STATUSES))
+    if topic:
+        stmt = stmt.where(Suggestion.topic == topic)
+    return await session.scalar(scope.apply(stmt, Suggestion.community_id)) or 0
+
+
 async def counts(session: AsyncSession, scope: Scope) -> list[tuple[str, str, int]]:
     """Return (topic, status, count) rows for a scope."""
     stmt = select(Suggestion.topic, Suggestion.status, func.count()).group_by(
@@ -149,14 +167,20 @@ async def counts(session: AsyncSession, scope: Scope) -> list[tuple[str, str, in
 
 
 async def add_rating(
-    session: AsyncSession, suggestion_id: int, resident_id: int, score: int | None, unresolved: bool
+    session: AsyncSession,
+    suggestion_id: int,
+    resident_id: int,
+    score: int | None,
+    unresolved: bool,
+    round: int,
 ) -> bool:
-    """Store a resident's rating of a resolution; return False if they already rated it."""
+    """Store a resident's rating of one resolution; return False if they already rated it."""
     values = {
         "suggestion_id": suggestion_id,
         "resident_id": resident_id,
         "score": score,
         "unresolved": unresolved,
+        "round": round,
         "created_at": utcnow(),
     }
     return await insert_once(session, SuggestionRating, values)

@@ -168,6 +168,7 @@ def upgrade() -> None:
     sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('media', sa.JSON(), nullable=False),
+    sa.Column('times_resolved', sa.Integer(), nullable=False),
     sa.Column('staff_alerted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -200,11 +201,12 @@ def upgrade() -> None:
     sa.Column('resident_id', sa.Integer(), nullable=True),
     sa.Column('score', sa.Integer(), nullable=True),
     sa.Column('unresolved', sa.Boolean(), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_suggestion_ratings_resident_id_residents'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['suggestion_id'], ['suggestions.id'], name=op.f('fk_suggestion_ratings_suggestion_id_suggestions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion_ratings')),
-    sa.UniqueConstraint('suggestion_id', 'resident_id', name=op.f('uq_suggestion_ratings_suggestion_id_resident_id'))
+    sa.UniqueConstraint('suggestion_id', 'resident_id', 'round', name=op.f('uq_suggestion_ratings_suggestion_id_resident_id_round'))
     )
     with op.batch_alter_table('suggestion_ratings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_suggestion_ratings_resident_id'), ['resident_id'], unique=False)
