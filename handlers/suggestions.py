@@ -64,9 +64,9 @@ async def submit(ctx: Context) -> list[Reply]:
         ack = T.TRUNCATED.format(limit=ctx.settings.max_text_chars) + "\n" + ack
     similar = None if emergency else await _most_similar(ctx, suggestion)
     if similar is not None:
-        other, other_text = similar
+        other = similar.id
         n = 1 + await store.supporter_count(ctx.session, other)
-        text = ack + "\n" + T.SIMILAR.format(n=n, snippet=T.snippet(other_text), other=other)
+        text = ack + "\n" + T.SIMILAR.format(n=n, snippet=T.snippet(similar.text), other=other)
         choices = buttons(
             ("合并(+1)", f"merge:{suggestion.id}:{other}"),
             ("保持单独", f"keep:{suggestion.id}"),
@@ -102,21 +102,21 @@ async def _alert_staff(ctx: Context, suggestion: Suggestion, *, urgent: bool) ->
     await ctx.alert_staff(suggestion.community_id, [Reply(text)], "staff_alert", urgent=urgent)
 
 
-async def _most_similar(ctx: Context, suggestion: Suggestion) -> tuple[int, str] | None:
-    """Return (number, text) of the most alike active suggestion of the topic, if alike enough."""
+async def _most_similar(ctx: Context, suggestion: Suggestion) -> Suggestion | None:
+    """Return the most alike active suggestion of the same topic, if alike enough."""
     since = ctx.now - timedelta(days=ctx.settings.similar_days)
     candidates = await store.similar_candidates(
         ctx.session, suggestion.community_id, suggestion.topic, since, suggestion.id
     )
     mine = suggestion.terms.split()
     best, best_score = None, similarity.THRESHOLD
-    for number, terms, author, text in candidates:
+    for number, terms, author in candidates:
         if author == suggestion.resident_id:
             continue  # one's own earlier message is not "a neighbour" with the same problem
         score = similarity.similarity(mine, terms.split())
         if score >= best_score:
-            best, best_score = (number, text), score
-    return best
+            best, best_score = number, score
+    return await store.get(ctx.session, best) if best is not None else None
 
 
 async def _own(ctx: Context, suggestion_id: str | int) -> Suggestion | None:

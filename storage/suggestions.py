@@ -51,7 +51,7 @@ async def get_scoped(session: AsyncSession, scope: Scope, suggestion_id: int) ->
 
 # Built once: it runs for every new suggestion.
 _SIMILAR_CANDIDATES = (
-    select(Suggestion.id, Suggestion.terms, Suggestion.resident_id, Suggestion.text)
+    select(Suggestion.id, Suggestion.terms, Suggestion.resident_id)
     .where(
         Suggestion.community_id == bindparam("community_id"),
         Suggestion.topic == bindparam("topic"),
@@ -70,9 +70,9 @@ async def similar_candidates(
     topic: str,
     since: datetime,
     exclude_id: int,
-    limit: int = 200,
-) -> list[Row[tuple[int, str, int | None, str]]]:
-    """Return (id, terms, resident_id, text) of recent active suggestions of a topic."""
+    limit: int = 100,
+) -> list[Row[tuple[int, str, int | None]]]:
+    """Return (id, terms, resident_id) of recent active suggestions of a topic."""
     params = {
         "community_id": community_id,
         "topic": topic,
@@ -94,10 +94,14 @@ async def supporter_ids(session: AsyncSession, suggestion_id: int) -> list[int]:
     return [r for r in rows if r is not None]
 
 
+_SUPPORTER_COUNT = select(func.count()).where(
+    SuggestionSupporter.suggestion_id == bindparam("suggestion_id")
+)
+
+
 async def supporter_count(session: AsyncSession, suggestion_id: int) -> int:
     """Return how many residents support a suggestion (its author not counted)."""
-    stmt = select(func.count()).where(SuggestionSupporter.suggestion_id == suggestion_id)
-    return await session.scalar(stmt) or 0
+    return await session.scalar(_SUPPORTER_COUNT, {"suggestion_id": suggestion_id}) or 0
 
 
 async def add_supporter(session: AsyncSession, suggestion_id: int, resident_id: int) -> bool:
