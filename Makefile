@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PEER := tests/telegram/.installed
 
 .PHONY: run test lint format bench clean
 
@@ -12,10 +13,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The Telegram Bot API emulator the tests talk to (npm, pinned by package-lock.json).
+$(PEER): tests/telegram/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/telegram && npm ci --no-audit --no-fund --loglevel=error && touch .installed; \
+	else echo "npm not found: the Telegram end-to-end tests will be skipped"; fi
+
 run: $(STAMP)
 	$(BIN)/linli run --demo-if-empty
 
-test: $(STAMP)
+test: $(STAMP) $(PEER)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

@@ -92,6 +92,7 @@ def run(
         from bot import scheduler
         from bot.channels import console
         from bot.demo import seed
+        from bot.serve import serve_channels
         from storage import suggestions
         from storage.engine import transaction
 
@@ -102,6 +103,9 @@ def run(
                     empty = not await suggestions.export_rows(session, _operator_scope())
                     if empty:
                         await seed(session)
+            if linli.config.telegram.token:
+                await serve_channels(linli)
+                return
             clock = scheduler.build(linli, {})
             clock.start()
             try:

@@ -14,6 +14,7 @@ ENV_OVERRIDES = {
     "LINLI_DATABASE_URL": ("database", "url"),
     "LINLI_DUTY_PHONE": ("community", "duty_phone"),
     "LINLI_LOG_LEVEL": ("log", "level"),
+    "LINLI_TELEGRAM_TOKEN": ("telegram", "token"),
 }
 
 
@@ -97,6 +98,26 @@ class OutboxConfig(_Section):
     batch: int = Field(default=50, ge=1, le=1000)
 
 
+class TelegramConfig(_Section):
+    """The Telegram bot (enabled when a token is set)."""
+
+    token: str | None = None
+    # Another Bot API server (self-hosted, or a test emulator), e.g. "http://127.0.0.1:8081/bot".
+    base_url: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    poll_timeout: int = Field(default=30, ge=0, le=50)
+    rate_per_second: float = Field(default=30.0, gt=0, le=1000)
+    rate_per_chat: float = Field(default=1.0, gt=0, le=30)
+
+
+class HttpConfig(_Section):
+    """linli's HTTP server (webhooks, /healthz)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
 class LogConfig(_Section):
     """Logging."""
 
@@ -112,6 +133,8 @@ class Config(_Section):
     suggestions: SuggestionsConfig = Field(default_factory=SuggestionsConfig)
     conversation: ConversationConfig = Field(default_factory=ConversationConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+    http: HttpConfig = Field(default_factory=HttpConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 
 

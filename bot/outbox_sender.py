@@ -28,6 +28,19 @@ class Undeliverable(Exception):
     """The platform refuses this message for good (e.g. outside a reply window)."""
 
 
+class OutcomeUnknown(Exception):
+    """The send timed out: the message may or may not have arrived (retried once)."""
+
+
+class RetryLater(Exception):
+    """The platform asked to wait (429); the row goes back with that delay."""
+
+    def __init__(self, seconds: float) -> None:
+        """Remember how long to wait."""
+        super().__init__(f"retry after {seconds:g} s")
+        self.seconds = seconds
+
+
 class ChannelSender(Protocol):
     """What a channel offers the outbox sender."""
 
@@ -60,6 +73,12 @@ async def deliver_due(
             status, error = OutboxStatus.BLOCKED, str(exc) or "blocked"
         except Undeliverable as exc:
             status, error = OutboxStatus.UNDELIVERABLE, str(exc)
+        except OutcomeUnknown as exc:
+            status, error = OutboxStatus.UNKNOWN, str(exc) or "timed out"
+        except RetryLater as exc:
+            async with transaction(maker) as session:
+                await outbox.postpone(session, row_id, utcnow() + timedelta(seconds=exc.seconds))
+            continue
         except Exception as exc:
             log.warning("sending outbox row %s on %s failed: %s", row_id, channel, exc)
             status, error = OutboxStatus.FAILED, f"{type(exc).__name__}: {exc}"

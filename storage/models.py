@@ -323,3 +323,26 @@ class AuditLog(Base):
     target: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboundUpdate(Base):
+    """A platform update stored before it is acted on, so a crash loses nothing."""
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (Index("ix_inbound_updates_pending", "channel", "processed_at"),)
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+
+
+class ButtonPayload(Base):
+    """A button payload too long for the platform, kept here behind a short key."""
+
+    __tablename__ = "button_payloads"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -220,6 +220,15 @@ async def get(session: AsyncSession, row_id: int) -> OutboxMessage | None:
     return await session.get(OutboxMessage, row_id)
 
 
+async def postpone(session: AsyncSession, row_id: int, until: datetime) -> None:
+    """Put a row back, due again at ``until`` (the platform asked to wait)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status=OutboxStatus.PENDING, not_before=until)
+    )
+
+
 async def retry_later(
     session: AsyncSession, row: OutboxMessage, now: datetime, error: str
 ) -> OutboxStatus:

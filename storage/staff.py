@@ -110,3 +110,11 @@ async def alert_recipients(
         if pair not in found:
             found.append(pair)
     return found
+
+
+async def accounts_on(session: AsyncSession, channel: str) -> list[str]:
+    """Return the ids of every staff member on one channel."""
+    rows = await session.scalars(
+        select(StaffMember.external_id).where(StaffMember.channel == channel).distinct()
+    )
+    return list(rows)

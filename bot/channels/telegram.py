@@ -1,0 +1,356 @@
+"""The Telegram channel: the only module that imports python-telegram-bot.
+
+Updates are stored before they are acted on (``storage.inbound``): in polling mode linli runs
+its own ``getUpdates`` loop — store the batch, then advance the offset, then process — so a
+crash between receipt and processing loses nothing and a redelivered update has no second
+effect (the dispatcher answers it from its record).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.app import App
+from bot.config import TelegramConfig
+from bot.outbox_sender import OutcomeUnknown, RecipientBlocked, RetryLater
+from bot.ratelimit import RateLimiter
+from handlers.types import Incoming, Media, Reply
+from storage import inbound, residents
+from storage import staff as staff_store
+from storage.engine import transaction
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+LONG_PAYLOAD = "k:"
+UPDATE_TYPES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+RESIDENT_COMMANDS = [
+    ("help", "帮助:我能做什么"),
+    ("mine", "我的建议"),
+    ("human", "转人工"),
+    ("forget", "删除我的信息"),
+]
+STAFF_COMMANDS = [
+    *RESIDENT_COMMANDS,
+    ("open", "待处理建议"),
+    ("reply", "回复居民:/reply 编号 内容"),
+    ("resolve", "标记解决:/resolve 编号"),
+    ("stats", "按分类统计"),
+    ("handoffs", "人工会话"),
+    ("community", "切换社区"),
+]
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split a long text into messages of at most ``limit`` characters, at line breaks."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one enormous line: cut it hard
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not parts:
+        parts.append(current)
+    return parts
+
+
+def to_incoming(update: Update, button: str | None = None) -> Incoming | None:
+    """Turn an update into linli's neutral message (None for updates linli ignores)."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    message_id = f"u{update.update_id}"
+    name = user.full_name or user.username
+    if update.callback_query is not None:
+        return Incoming(
+            CHANNEL, str(user.id), "", message_id=message_id, button=button, display_name=name
+        )
+    message = update.message or update.edited_message
+    if message is None:
+        return None
+    text = message.text or message.caption or ""
+    payload = None
+    if text.startswith("/start"):
+        _, _, payload = text.partition(" ")
+        payload = payload.strip() or None
+    media: list[Media] = []
+    if message.photo:
+        media.append(Media("photo", message.photo[-1].file_id))
+    if message.voice:
+        media.append(Media("voice", message.voice.file_id, message.voice.mime_type))
+    if message.audio:
+        media.append(Media("audio", message.audio.file_id, message.audio.mime_type))
+    location = (message.location.latitude, message.location.longitude) if message.location else None
+    phone = message.contact.phone_number if message.contact else None
+    return Incoming(
+        CHANNEL,
+        str(user.id),
+        text,
+        message_id=message_id,
+        display_name=name,
+        media=tuple(media),
+        location=location,
+        contact_phone=phone,
+        start_payload=payload,
+    )
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """Return a RetryAfter's wait in seconds (PTB gives an int or a timedelta)."""
+    value: Any = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramChannel:
+    """Receives updates (polling), hands them to the dispatcher, renders replies."""
+
+    name = CHANNEL
+
+    def __init__(self, app: App, config: TelegramConfig) -> None:
+        """Build the PTB application (without PTB's own Updater: linli polls itself)."""
+        self.app = app
+        self.config = config
+        builder = Application.builder().token(config.token).updater(None)
+        if config.base_url:
+            builder = builder.base_url(config.base_url).base_file_url(config.base_url)
+        self.application = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.limiter = RateLimiter(config.rate_per_second, config.rate_per_chat)
+        self._offset: int | None = None
+
+    @property
+    def bot(self) -> Any:
+        """Return the PTB bot."""
+        return self.application.bot
+
+    async def start(self) -> None:
+        """Initialise the bot and publish the command menus."""
+        await self.application.initialize()
+        await self.application.start()
+        await self.publish_commands()
+
+    async def stop(self) -> None:
+        """Shut the bot down."""
+        await self.application.stop()
+        await self.application.shutdown()
+
+    async def publish_commands(self) -> None:
+        """Set the short menu for everyone and the fuller one for each staff chat."""
+        await self.bot.set_my_commands([BotCommand(c, d) for c, d in RESIDENT_COMMANDS])
+        staff_ids = {
+            account.partition(":")[2]
+            for account in self.app.config.staff.operators
+            if account.startswith(CHANNEL + ":")
+        }
+        async with self.app.read_maker() as session:
+            staff_ids |= set(await staff_store.accounts_on(session, CHANNEL))
+        for chat_id in sorted(staff_ids):
+            try:
+                await self.bot.set_my_commands(
+                    [BotCommand(c, d) for c, d in STAFF_COMMANDS],
+                    scope=BotCommandScopeChat(int(chat_id)),
+                )
+            except (BadRequest, Forbidden) as exc:  # a staff member who never opened the bot
+                log.warning("cannot set staff commands for %s: %s", chat_id, exc)
+
+    # Receiving ---------------------------------------------------------------------------
+
+    async def poll_once(self, wait_seconds: int = 10) -> int:
+        """Fetch one batch, store it, confirm it, process what is stored; return batch size."""
+        updates = await self.bot.get_updates(
+            offset=self._offset, timeout=wait_seconds, allowed_updates=UPDATE_TYPES
+        )
+        if updates:
+            async with transaction(self.app.maker) as session:
+                for update in updates:
+                    await inbound.store(session, CHANNEL, str(update.update_id), update.to_dict())
+            # The next getUpdates with this offset tells Telegram the batch is safe here.
+            self._offset = updates[-1].update_id + 1
+        await self.process_stored()
+        return len(updates)
+
+    async def poll_forever(self, stop: asyncio.Event) -> None:
+        """Poll until ``stop`` is set; network trouble waits and tries again."""
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                await self.poll_once(self.config.poll_timeout)
+                delay = 1.0
+            except RetryAfter as exc:
+                await asyncio.sleep(retry_after_seconds(exc))
+            except (NetworkError, TimedOut) as exc:
+                log.warning("telegram polling failed (%s); retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60)
+
+    async def receive(self, payload: dict[str, Any]) -> bool:
+        """Store a webhook update (before answering Telegram); False for a redelivery."""
+        update_id = str(payload.get("update_id"))
+        async with transaction(self.app.maker) as session:
+            return await inbound.store(session, CHANNEL, update_id, payload)
+
+    async def process_stored(self) -> int:
+        """Handle every stored update not yet handled, in order; return how many."""
+        async with self.app.read_maker() as session:
+            rows = [(r.update_id, r.payload) for r in await inbound.pending(session, CHANNEL)]
+        for update_id, payload in rows:
+            update = Update.de_json(payload, self.bot)
+            try:
+                await self.application.process_update(update)
+            finally:
+                async with transaction(self.app.maker) as session:
+                    await inbound.mark_processed(session, CHANNEL, update_id, utcnow())
+        return len(rows)
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.my_chat_member is not None:
+            await self._membership(update)
+            return
+        query = update.callback_query
+        button = None
+        if query is not None:
+            # Always answer, even for a stale button, or the user's client keeps spinning.
+            await self._call(self.bot.answer_callback_query, query.id)
+            button = await self._resolve_button(query.data or "")
+        incoming = to_incoming(update, button)
+        if incoming is None:
+            return
+        replies = await self.app.dispatcher.handle(incoming)
+        chat = update.effective_chat
+        if chat is None:
+            return
+        if query is not None and query.message is not None:
+            await self._show_choice(query)
+        for reply in replies:
+            await self.deliver(str(chat.id), reply)
+
+    async def _membership(self, update: Update) -> None:
+        member = update.my_chat_member
+        if member is None or member.from_user is None:
+            return
+        active = member.new_chat_member.status not in ("kicked", "left")
+        async with transaction(self.app.maker) as session:
+            resident = await residents.find_by_account(session, CHANNEL, str(member.from_user.id))
+            if resident is not None:
+                await residents.set_active(session, resident.id, active)
+
+    async def _resolve_button(self, data: str) -> str:
+        if not data.startswith(LONG_PAYLOAD):
+            return data
+        async with self.app.read_maker() as session:
+            return await inbound.payload_of(session, data[len(LONG_PAYLOAD) :]) or data
+
+    async def _show_choice(self, query: Any) -> None:
+        """Edit the prompt to show what was chosen, and remove its keyboard."""
+        message = query.message
+        label = next(
+            (
+                b.text
+                for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+                for b in row
+                if b.callback_data == query.data
+            ),
+            None,
+        )
+        if label is None or not getattr(message, "text", None):
+            return
+        text = split_text(f"{message.text}\n\n✅ {label}")[0]
+        try:
+            await self._call(
+                self.bot.edit_message_text,
+                text,
+                chat_id=message.chat.id,
+                message_id=message.message_id,
+                reply_markup=None,
+            )
+        except BadRequest as exc:  # e.g. the message is too old to edit
+            log.info("could not edit the prompt: %s", exc)
+
+    # Sending -----------------------------------------------------------------------------
+
+    async def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
+        if not reply.buttons:
+            return None
+        rows = []
+        for row in reply.buttons:
+            cells = []
+            for button in row:
+                if button.kind == "url" and button.url:
+                    cells.append(InlineKeyboardButton(button.label, url=button.url))
+                    continue
+                data = button.data
+                if len(data.encode()) > MAX_CALLBACK_BYTES:
+                    async with transaction(self.app.maker) as session:
+                        data = LONG_PAYLOAD + await inbound.keep_payload(session, data)
+                cells.append(InlineKeyboardButton(button.label, callback_data=data))
+            rows.append(cells)
+        return InlineKeyboardMarkup(rows)
+
+    async def _call(self, method: Any, *args: Any, chat: str | None = None, **kwargs: Any) -> Any:
+        """Call the Bot API within the rate limits, waiting out one 429 and trying again."""
+        for attempt in (1, 2):
+            await self.limiter.acquire(chat or "-")
+            try:
+                return await method(*args, **kwargs)
+            except RetryAfter as exc:
+                self.limiter.pause(retry_after_seconds(exc))
+                if attempt == 2:
+                    raise
+        return None
+
+    async def deliver(self, chat_id: str, reply: Reply) -> str | None:
+        """Send one reply to a chat (text split at 4096; image as a photo)."""
+        markup = await self._markup(reply)
+        parts = split_text(reply.text)
+        sent = None
+        if reply.image:
+            sent = await self._call(
+                self.bot.send_photo, chat_id, reply.image, chat=chat_id, caption=None
+            )
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            sent = await self._call(
+                self.bot.send_message,
+                chat_id,
+                part,
+                chat=chat_id,
+                reply_markup=markup if last else None,
+            )
+        return str(sent.message_id) if sent is not None else None
+
+    async def send(self, recipient: str, reply: Reply) -> str | None:
+        """Deliver an outbox message, translating Telegram's errors for the sender."""
+        try:
+            return await self.deliver(recipient, reply)
+        except Forbidden as exc:
+            raise RecipientBlocked(str(exc)) from exc
+        except RetryAfter as exc:
+            raise RetryLater(retry_after_seconds(exc)) from exc
+        except TimedOut as exc:
+            raise OutcomeUnknown(str(exc)) from exc

@@ -1,0 +1,132 @@
+"""Telegram end to end: linli polling a real Bot API emulator (telegram-test-api)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App, open_app
+from bot.channels.telegram import TelegramChannel
+from bot.config import TelegramConfig
+from bot.outbox_sender import deliver_due
+from storage import staff
+from storage.engine import transaction
+from storage.models import OutboxMessage, Resident, Suggestion
+from tests.conftest import make_config
+from tests.telegram_peer import TOKEN, Peer
+
+RESIDENT, STAFF = 42, 900
+
+
+@pytest.fixture
+def peer() -> Iterator[Peer]:
+    running = Peer()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+async def linli(peer: Peer, db_url: str) -> AsyncIterator[tuple[App, TelegramChannel]]:
+    from tests.conftest import _truncate_pg
+
+    if db_url.startswith("postgresql"):
+        await _truncate_pg(db_url)
+    app = await open_app(make_config(db_url))
+    config = TelegramConfig(token=TOKEN, base_url=peer.bot_url, poll_timeout=0)
+    channel = TelegramChannel(app, config)
+    await channel.start()
+    yield app, channel
+    await channel.stop()
+    await app.close()
+
+
+def texts(messages: list[dict]) -> list[str]:
+    return [m["message"]["text"] for m in messages if "text" in m.get("message", {})]
+
+
+def keyboard(message: dict) -> list[tuple[str, str]]:
+    rows = message["message"].get("reply_markup", {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+async def test_suggestion_wrong_topic_and_staff_reply(peer: Peer, linli) -> None:
+    app, channel = linli
+    async with transaction(app.maker) as session:
+        await staff.add(session, "telegram", str(STAFF), 1)
+
+    peer.say(RESIDENT, "私家车越来越多,要规划好停车位,不能停得横七竖八的。")
+    assert await channel.poll_once(0) == 1
+    inbox = peer.inbox(RESIDENT)
+    assert any("已收到您的建议(编号 1,分类:停车)" in t for t in texts(inbox))
+    ack = next(m for m in inbox if "编号 1" in m["message"]["text"])
+    assert keyboard(ack) == [("分类不对", "topic:1"), ("撤回", "withdraw:1")]
+
+    peer.press(RESIDENT, "topic:1")
+    await channel.poll_once(0)
+    topics = peer.inbox(RESIDENT)
+    assert ("绿化", "retopic:1:greenery") in keyboard(topics[-1])
+    # The pressed prompt was edited to show the choice, its keyboard removed.
+    edited = [m for m in peer.history() if "✅ 分类不对" in m.get("message", {}).get("text", "")]
+    assert edited and not edited[0]["message"].get("reply_markup", {}).get("inline_keyboard")
+
+    peer.press(RESIDENT, "retopic:1:greenery")
+    await channel.poll_once(0)
+    assert any("已改为分类:绿化" in t for t in texts(peer.inbox(RESIDENT)))
+
+    peer.say(STAFF, "/reply 1 已联系物业,下周划线", name="小王")
+    await channel.poll_once(0)
+    assert any("已回复编号 1" in t for t in texts(peer.inbox(STAFF)))
+    assert await deliver_due(app.maker, {"telegram": channel}) >= 1
+    assert any("下周划线" in t for t in texts(peer.inbox(RESIDENT)))
+
+
+async def test_a_replayed_update_has_no_second_effect(peer: Peer, linli) -> None:
+    app, channel = linli
+    peer.say(RESIDENT, "楼道灯坏了好几天了")
+    await channel.poll_once(0)
+    async with app.read_maker() as session:
+        from storage.models import InboundUpdate
+
+        stored = await session.scalar(select(InboundUpdate))
+    assert not await channel.receive(stored.payload)  # redelivered: not stored again
+    from telegram import Update
+
+    await channel.application.process_update(Update.de_json(stored.payload, channel.bot))
+    async with app.read_maker() as session:
+        assert await session.scalar(select(func.count()).select_from(Suggestion)) == 1
+    replies = texts(peer.inbox(RESIDENT))
+    assert sum("编号 1" in t for t in replies) == 2  # the same answer, sent again
+
+
+async def test_blocked_user_is_marked_inactive(peer: Peer, linli) -> None:
+    app, channel = linli
+    async with transaction(app.maker) as session:
+        await staff.add(session, "telegram", str(STAFF), 1)
+    peer.say(RESIDENT, "楼道灯坏了好几天了")
+    await channel.poll_once(0)
+    await deliver_due(app.maker, {"telegram": channel})  # the staff alert goes out first
+    peer.say(STAFF, "/reply 1 明天修", name="小王")
+    await channel.poll_once(0)
+    peer.fault("sendMessage", 403, description="Forbidden: bot was blocked by the user")
+    await deliver_due(app.maker, {"telegram": channel})
+    async with app.read_maker() as session:
+        row = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.recipient == str(RESIDENT))
+        )
+        resident = await session.scalar(select(Resident).where(Resident.display_name == "张阿姨"))
+    assert row.status == "blocked" and resident.active is False
+
+
+async def test_retry_after_is_honoured(peer: Peer, linli) -> None:
+    _, channel = linli
+    peer.fault("sendMessage", 429, retry_after=1)
+    peer.say(RESIDENT, "垃圾桶满了没人清")
+    await channel.poll_once(0)
+    calls = [c for c in peer.calls("sendMessage")]
+    faulted = [c for c in calls if c.get("faulted")]
+    assert faulted, calls
+    after = [c for c in calls if c["t"] > faulted[0]["t"]]
+    assert after and after[0]["t"] - faulted[0]["t"] >= 1.0
+    assert any("编号 1" in t for t in texts(peer.inbox(RESIDENT)))
