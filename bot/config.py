@@ -7,7 +7,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_CONFIG = Path("linli.toml")
 ENV_OVERRIDES = {
@@ -109,6 +116,12 @@ class TelegramConfig(_Section):
     poll_timeout: int = Field(default=30, ge=0, le=50)
     rate_per_second: float = Field(default=30.0, gt=0, le=1000)
     rate_per_chat: float = Field(default=1.0, gt=0, le=30)
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramConfig:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("mode 'webhook' needs webhook_url (the public https URL of linli)")
+        return self
 
 
 class HttpConfig(_Section):

@@ -130,3 +130,78 @@ async def test_retry_after_is_honoured(peer: Peer, linli) -> None:
     after = [c for c in calls if c["t"] > faulted[0]["t"]]
     assert after and after[0]["t"] - faulted[0]["t"] >= 1.0
     assert any("编号 1" in t for t in texts(peer.inbox(RESIDENT)))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_webhook_mode(peer: Peer, linli) -> None:
+    import asyncio
+
+    import httpx
+
+    from bot.http import webhook_path
+    from bot.serve import http_server
+
+    app, channel = linli
+    app.config.http.port = _free_port()
+    server = http_server(app, channel)
+    web = asyncio.create_task(server.serve())
+    try:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+            await asyncio.sleep(0.05)
+        base = f"http://127.0.0.1:{app.config.http.port}"
+        await channel.set_webhook(base)
+        # The emulator pushes the update to linli's webhook, with the secret header.
+        answer = await asyncio.to_thread(peer.say, RESIDENT, "小区门口的路灯坏了三盏")
+        assert answer["result"]["delivered"] == "webhook"
+        for _ in range(100):
+            got = texts(peer.inbox(RESIDENT))
+            if got:
+                break
+            await asyncio.sleep(0.05)
+        assert any("编号 1" in t for t in got)
+
+        async with httpx.AsyncClient(base_url=base) as client:
+            path = webhook_path(TOKEN)
+            update = {"update_id": 999, "message": {}}
+            wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+            assert (await client.post(path, json=update, headers=wrong)).status_code == 403
+            assert (await client.post(path, json=update)).status_code == 403
+            assert (await client.post("/telegram/elsewhere", json=update)).status_code == 404
+            health = await client.get("/healthz")
+            assert health.status_code == 200 and health.json() == {"ok": True}
+        async with app.read_maker() as session:
+            assert await session.scalar(select(func.count()).select_from(Suggestion)) == 1
+    finally:
+        server.should_exit = True
+        await web
+
+
+async def test_webhook_rejects_malformed_bodies(peer: Peer, linli) -> None:
+    import httpx
+
+    from bot.http import build, webhook_path, webhook_secret
+
+    app, channel = linli
+
+    async def healthy() -> None:
+        return None
+
+    web = build(channel, healthy)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)}
+    transport = httpx.ASGITransport(app=web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://linli") as client:
+        path = webhook_path(TOKEN)
+        for body in (b"", b"not json", b"[1,2]", b'{"no_update_id": 1}', b"x" * 1_100_000):
+            response = await client.post(path, content=body, headers=headers)
+            assert response.status_code == 400, body[:20]
+    async with app.read_maker() as session:
+        from storage.models import InboundUpdate
+
+        assert await session.scalar(select(func.count()).select_from(InboundUpdate)) == 0

@@ -9,6 +9,7 @@ effect (the dispatcher answers it from its record).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -143,6 +144,8 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.limiter = RateLimiter(config.rate_per_second, config.rate_per_chat)
         self._offset: int | None = None
+        # One pass over the stored updates at a time: webhook calls arrive concurrently.
+        self._processing = asyncio.Lock()
 
     @property
     def bot(self) -> Any:
@@ -200,7 +203,18 @@ class TelegramChannel:
         delay = 1.0
         while not stop.is_set():
             try:
-                await self.poll_once(self.config.poll_timeout)
+                polling = asyncio.ensure_future(self.poll_once(self.config.poll_timeout))
+                stopping = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not polling.done():
+                    # Stopping mid long-poll: nothing fetched in this call was stored, and
+                    # its offset was never confirmed, so Telegram delivers it again later.
+                    polling.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await polling
+                    break
+                stopping.cancel()
+                polling.result()
                 delay = 1.0
             except RetryAfter as exc:
                 await asyncio.sleep(retry_after_seconds(exc))
@@ -217,16 +231,27 @@ class TelegramChannel:
 
     async def process_stored(self) -> int:
         """Handle every stored update not yet handled, in order; return how many."""
-        async with self.app.read_maker() as session:
-            rows = [(r.update_id, r.payload) for r in await inbound.pending(session, CHANNEL)]
-        for update_id, payload in rows:
-            update = Update.de_json(payload, self.bot)
-            try:
-                await self.application.process_update(update)
-            finally:
-                async with transaction(self.app.maker) as session:
-                    await inbound.mark_processed(session, CHANNEL, update_id, utcnow())
-        return len(rows)
+        async with self._processing:
+            async with self.app.read_maker() as session:
+                rows = [(r.update_id, r.payload) for r in await inbound.pending(session, CHANNEL)]
+            for update_id, payload in rows:
+                update = Update.de_json(payload, self.bot)
+                try:
+                    await self.application.process_update(update)
+                finally:
+                    async with transaction(self.app.maker) as session:
+                        await inbound.mark_processed(session, CHANNEL, update_id, utcnow())
+            return len(rows)
+
+    async def set_webhook(self, public_url: str) -> None:
+        """Point Telegram at linli's webhook (pending updates are kept, never dropped)."""
+        from bot.http import webhook_path, webhook_secret
+
+        await self.bot.set_webhook(
+            url=public_url.rstrip("/") + webhook_path(self.config.token),
+            secret_token=webhook_secret(self.config.token),
+            allowed_updates=UPDATE_TYPES,
+        )
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.my_chat_member is not None:

@@ -1,0 +1,74 @@
+"""linli's HTTP server: the Telegram webhook and /healthz (Starlette, served by uvicorn)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1_000_000
+
+
+def derived_secret(token: str, purpose: str, length: int) -> str:
+    """Derive a stable secret from the bot token (the same on every instance and restart)."""
+    return hmac.new(token.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:length]
+
+
+def webhook_path(token: str) -> str:
+    """Return the webhook's path: it carries a random-looking part nobody can guess."""
+    return f"/telegram/{derived_secret(token, 'webhook-path', 24)}"
+
+
+def webhook_secret(token: str) -> str:
+    """Return the secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token."""
+    return derived_secret(token, "webhook-secret", 32)
+
+
+def build(channel: Any, health: Any) -> Starlette:
+    """Build the web app for a Telegram channel (``channel``) and a health check coroutine."""
+    token = channel.config.token
+    secret = webhook_secret(token)
+    tasks: set[asyncio.Task[Any]] = set()
+
+    async def telegram_webhook(request: Request) -> Response:
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not hmac.compare_digest(given, secret):
+            return Response("forbidden", status_code=403)
+        body = await request.body()
+        if not body or len(body) > MAX_BODY:
+            return Response("bad request", status_code=400)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return Response("bad request", status_code=400)
+        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            return Response("bad request", status_code=400)
+        # Stored before Telegram hears 200: a crash after this loses nothing.
+        await channel.receive(payload)
+        task = asyncio.create_task(channel.process_stored())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return Response("ok")
+
+    async def healthz(_request: Request) -> Response:
+        try:
+            await health()
+        except Exception as exc:
+            return JSONResponse({"ok": False, "error": type(exc).__name__}, status_code=503)
+        return JSONResponse({"ok": True})
+
+    routes = [
+        Route(webhook_path(token), telegram_webhook, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)
