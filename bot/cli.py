@@ -227,6 +227,50 @@ def community_add(
     _run(main)
 
 
+@staff_app.command("invite")
+def staff_invite(
+    community: Annotated[str | None, typer.Option(help="community slug")] = None,
+    operator: Annotated[bool, typer.Option("--operator", help="staff of every community")] = False,
+    hours: Annotated[int, typer.Option(min=1, max=24 * 30, help="valid for")] = 72,
+) -> None:
+    """Make a single-use staff invite; prints the Telegram link when a bot is configured."""
+    if operator == (community is not None):
+        fail("give exactly one of --community SLUG or --operator")
+
+    async def main() -> str:
+        from datetime import timedelta
+
+        from storage import audit, communities
+        from storage import staff as staff_store
+        from storage.engine import transaction
+        from storage.types import utcnow
+
+        linli = await _open(create_default=False)
+        try:
+            async with transaction(linli.maker) as session:
+                community_id = None
+                if community is not None:
+                    found = await communities.get_by_slug(session, community)
+                    if found is None:
+                        raise ValueError(f"no community with slug {community!r}")
+                    community_id = found.id
+                code = await staff_store.create_invite(
+                    session, community_id, utcnow(), timedelta(hours=hours)
+                )
+                await audit.record(session, "cli", "staff.invite", community_id=community_id)
+            token = linli.config.telegram.token
+            if not token:
+                return f"invite code: s-{code} (valid {hours} h; open it as /start s-{code})"
+            from bot.channels.telegram import bot_username
+
+            name = await bot_username(linli.config.telegram)
+            return f"https://t.me/{name}?start=s-{code}  (single use, valid {hours} h)"
+        finally:
+            await linli.close()
+
+    print(_run(main))
+
+
 @staff_app.command("add")
 def staff_add(
     account: Annotated[str, typer.Argument(help="CHANNEL:ID, e.g. telegram:12345 or console:小王")],

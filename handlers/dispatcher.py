@@ -44,6 +44,7 @@ class Dispatcher:
         self.states: dict[str, Handler] = {}
         self.buttons: dict[str, Handler] = {}
         self.leaves: dict[str, Handler] = {}
+        self.payloads: dict[str, Handler] = {}
         for router in routers:
             for table, entries in (
                 (self.commands, router.commands),
@@ -51,6 +52,7 @@ class Dispatcher:
                 (self.states, router.states),
                 (self.buttons, router.buttons),
                 (self.leaves, router.leaves),
+                (self.payloads, router.payloads),
             ):
                 clash = set(table) & set(entries)
                 if clash:
@@ -143,6 +145,14 @@ class Dispatcher:
             on_leave = self.leaves.get(ctx.state.state)
             await ctx.done()
             return (await on_leave(ctx) if on_leave else None) or [Reply(texts.LEFT)]
+
+        # A deep link or QR scene that means something on its own (a staff invite).
+        payload = incoming.start_payload or ""
+        on_payload = self.payloads.get(payload.partition("-")[0]) if "-" in payload else None
+        if on_payload is not None:
+            replies = await on_payload(ctx)
+            if replies is not None:
+                return replies
 
         ctx.choice = incoming.button or self._typed_choice(ctx)
         # The community comes first: every record a resident makes belongs to one.

@@ -32,6 +32,7 @@ class Router:
     states: dict[str, Handler] = field(default_factory=dict)
     buttons: dict[str, Handler] = field(default_factory=dict)
     leaves: dict[str, Handler] = field(default_factory=dict)
+    payloads: dict[str, Handler] = field(default_factory=dict)
 
     def command(
         self, *names: str, staff: bool = False, args: bool = False
@@ -71,6 +72,16 @@ class Router:
         def register(handler: Handler) -> Handler:
             for name in names:
                 self.leaves[name] = handler
+            return handler
+
+        return register
+
+    def payload(self, *prefixes: str) -> Callable[[Handler], Handler]:
+        """Register a handler for deep-link / QR payloads starting with ``prefix-``."""
+
+        def register(handler: Handler) -> Handler:
+            for prefix in prefixes:
+                self.payloads[prefix] = handler
             return handler
 
         return register

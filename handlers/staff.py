@@ -38,6 +38,10 @@ WRONG_STATE = "编号 {id} 现在是“{status}”,不能这样操作。"
 SWITCHED = "已切换到:{name}。之后的列表和统计只看这个社区。"
 WHICH_COMMUNITY = "您负责这些社区,请选择要处理的:"
 STATS_EMPTY = "还没有任何建议。"
+INVITE_INVALID = "这个工作人员邀请码无效、已用过或已过期。请向管理员要一个新的。"
+INVITE_ACCEPTED = "您已成为“{name}”的工作人员。"
+INVITE_OPERATOR = "您已成为所有社区的工作人员(运营方)。"
+STAFF_HELP_HINT = "发送“帮助”查看工作人员命令,发送 /open 查看待处理建议。"
 
 
 def _number(ctx: Context) -> tuple[int | None, str]:
@@ -210,6 +214,27 @@ async def retopic(ctx: Context) -> list[Reply]:
     await _record(ctx, suggestion, "retopic", change, previous=suggestion.topic, topic=topic)
     suggestion.topic = topic
     return [Reply(RETOPICED.format(id=suggestion.id, topic=TOPICS[topic]))]
+
+
+@router.payload("s")
+async def accept_invite(ctx: Context) -> list[Reply]:
+    """Make the person who opened a staff invite link staff (once, before it expires)."""
+    code = (ctx.incoming.start_payload or "").partition("-")[2]
+    invite = await staff_store.redeem_invite(
+        ctx.session, code, ctx.incoming.channel, ctx.incoming.user_id, ctx.now
+    )
+    if invite is None:
+        return [Reply(INVITE_INVALID)]
+    await audit.record(
+        ctx.session, ctx.actor, "staff.invite_used", community_id=invite.community_id, target=code
+    )
+    if invite.community_id is None:
+        return [Reply(INVITE_OPERATOR)]
+    community = await communities.get(ctx.session, invite.community_id)
+    assert ctx.resident is not None and community is not None
+    if ctx.resident.community_id is None:
+        ctx.resident.community_id = community.id
+    return [Reply(INVITE_ACCEPTED.format(name=community.name)), Reply(STAFF_HELP_HINT)]
 
 
 @router.command("/stats", "统计", staff=True)

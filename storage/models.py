@@ -346,3 +346,18 @@ class ButtonPayload(Base):
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class StaffInvite(Base):
+    """A single-use code that makes whoever opens it staff (of a community, or operator-wide)."""
+
+    __tablename__ = "staff_invites"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(160))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Community, StaffMember, StaffPreference
+from storage.models import Community, StaffInvite, StaffMember, StaffPreference
 from storage.scoping import Scope
 
 
@@ -118,3 +120,34 @@ async def accounts_on(session: AsyncSession, channel: str) -> list[str]:
         select(StaffMember.external_id).where(StaffMember.channel == channel).distinct()
     )
     return list(rows)
+
+
+async def create_invite(
+    session: AsyncSession, community_id: int | None, now: datetime, ttl: timedelta
+) -> str:
+    """Make a single-use staff invite code valid for ``ttl``."""
+    code = secrets.token_urlsafe(12)
+    session.add(StaffInvite(code=code, community_id=community_id, expires_at=now + ttl))
+    await session.flush()
+    return code
+
+
+async def redeem_invite(
+    session: AsyncSession, code: str, channel: str, external_id: str, now: datetime
+) -> StaffInvite | None:
+    """Use an invite (once, before it expires) to make an account staff; None if invalid."""
+    taken = await session.execute(
+        update(StaffInvite)
+        .where(
+            StaffInvite.code == code,
+            StaffInvite.used_at.is_(None),
+            StaffInvite.expires_at > now,
+        )
+        .values(used_at=now, used_by=f"{channel}:{external_id}")
+    )
+    if not taken.rowcount:
+        return None
+    invite = await session.get(StaffInvite, code)
+    assert invite is not None
+    await add(session, channel, external_id, invite.community_id)
+    return invite

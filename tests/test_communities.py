@@ -98,3 +98,25 @@ async def test_staff_of_several_switch_community(app) -> None:
     choose = await both.say("/community")
     assert [b.label for row in choose[0].buttons for b in row] == ["东苑小区", "西苑小区"]
     assert "已切换到:东苑小区" in await both.text("1")
+
+
+async def test_staff_invite_is_single_use_and_scoped(app) -> None:
+    from datetime import timedelta
+
+    from storage.types import utcnow
+
+    east, _ = await _two_communities(app)
+    async with transaction(app.maker) as session:
+        code = await staff.create_invite(session, east, utcnow(), timedelta(hours=1))
+        old = await staff.create_invite(
+            session, east, utcnow() - timedelta(hours=2), timedelta(hours=1)
+        )
+    newcomer = Chat(app, "新来的小赵", channel="telegram")
+    assert "已成为“东苑小区”的工作人员" in await newcomer.text("/start", start_payload=f"s-{code}")
+    assert "待处理建议" in await newcomer.text("/open") or "没有待处理" in await newcomer.text(
+        "/open"
+    )
+    someone = Chat(app, "路人", channel="telegram")
+    assert "无效" in await someone.text("/start", start_payload=f"s-{code}")  # used already
+    assert "无效" in await someone.text("/start", start_payload=f"s-{old}")  # expired
+    assert "建议共" not in await someone.text("/stats")

@@ -205,3 +205,37 @@ async def test_webhook_rejects_malformed_bodies(peer: Peer, linli) -> None:
         from storage.models import InboundUpdate
 
         assert await session.scalar(select(func.count()).select_from(InboundUpdate)) == 0
+
+
+async def test_command_menus_for_residents_and_staff(peer: Peer, linli) -> None:
+    from telegram import BotCommandScopeChat
+
+    app, channel = linli
+    async with transaction(app.maker) as session:
+        await staff.add(session, "telegram", str(STAFF), 1)
+    await channel.publish_commands()
+    everyone = [c.command for c in await channel.bot.get_my_commands()]
+    staff_menu = [
+        c.command for c in await channel.bot.get_my_commands(scope=BotCommandScopeChat(STAFF))
+    ]
+    assert "help" in everyone and "open" not in everyone
+    assert {"help", "open", "reply", "resolve"} <= set(staff_menu)
+
+
+def test_staff_invite_link(peer: Peer, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    config = tmp_path / "linli.toml"
+    config.write_text(
+        f'[telegram]\ntoken = "{TOKEN}"\nbase_url = "{peer.bot_url}"\n', encoding="utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), "staff", "invite", "--operator"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("https://t.me/TestNameBot?start=s-")

@@ -128,6 +128,15 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+async def bot_username(config: TelegramConfig) -> str:
+    """Ask Telegram for the bot's @username (for deep links)."""
+    from telegram import Bot
+
+    bot = Bot(config.token or "", base_url=config.base_url or "https://api.telegram.org/bot")
+    async with bot:
+        return (await bot.get_me()).username
+
+
 class TelegramChannel:
     """Receives updates (polling), hands them to the dispatcher, renders replies."""
 
