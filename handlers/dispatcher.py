@@ -21,6 +21,8 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
+# Not an nlp intent: a photo, voice note or location sent without words.
+MEDIA_ONLY = "media_only"
 LEAVE_WORDS = frozenset({"0", "返回", "退出", "/cancel"})
 _DIGITS = re.compile(r"^\s*(\d{1,2})\s*$")
 # Messages with no letters, digits or CJK characters at all (emoji, punctuation).
@@ -191,6 +193,8 @@ class Dispatcher:
             return [Reply(texts.STAFF_ONLY if command else texts.UNKNOWN_COMMAND)]
 
         # 3. What nlp understood.
+        if not ctx.text and (incoming.media or incoming.location):
+            return await self.intents[MEDIA_ONLY](ctx)
         if not ctx.text:
             return [Reply(texts.EMPTY_MESSAGE)]
         if _MEANINGLESS.match(ctx.text):

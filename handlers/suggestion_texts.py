@@ -14,6 +14,10 @@ STATUS_LABELS = {
     SuggestionStatus.WITHDRAWN: "已撤回",
 }
 
+MEDIA_KEPT = "收到了,已先保存。请再用一句话说说是什么问题、在哪里,我一起记下来。"
+VOICE_KEPT = (
+    "收到您的语音,已先保存。这里听不了语音,请打字说一下是什么问题;用微信公众号的话,可以直接说话。"
+)
 ACK = "已收到您的建议(编号 {id},分类:{topic})。处理后会通知您。"
 TRUNCATED = "您的消息比较长,已保存前 {limit} 字。"
 SIMILAR = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from handlers import suggestion_texts as T
 from handlers.context import Context
@@ -16,7 +17,20 @@ from storage.models import ACTIVE_STATUSES, Suggestion, SuggestionStatus
 router = Router("suggestions")
 
 FOLLOW_UP = "suggestion.follow_up"
+ATTACHMENTS = "suggestion.attachments"
 RATE = "suggestion.rate"
+
+
+def _attachments(ctx: Context) -> list[dict[str, Any]]:
+    """Return the media of this message plus any sent just before it without words."""
+    kept: list[dict[str, Any]] = []
+    if ctx.state is not None and ctx.state.state == ATTACHMENTS:
+        kept = list(ctx.state.data.get("media", []))
+    kept += [m.__dict__ for m in ctx.incoming.media]
+    if ctx.incoming.location:
+        latitude, longitude = ctx.incoming.location
+        kept.append({"kind": "location", "ref": f"{latitude:f},{longitude:f}", "mime": None})
+    return kept
 
 
 def _parts(choice: str) -> tuple[str, str, str]:
@@ -37,6 +51,7 @@ async def submit(ctx: Context) -> list[Reply]:
     assert ctx.resident is not None and ctx.community is not None
     found = classify(ctx.text)
     emergency = urgent.detect(ctx.text)
+    media = _attachments(ctx)
     alert_now = emergency is not None or ctx.settings.staff_alerts == "each"
     suggestion = await store.create(
         ctx.session,
@@ -49,7 +64,7 @@ async def submit(ctx: Context) -> list[Reply]:
         keywords=list(found.keywords),
         terms=" ".join(similarity.terms(ctx.text)),
         urgent=emergency is not None,
-        media=[m.__dict__ for m in ctx.incoming.media],
+        media=media,
         # "off" and digest mode leave it unalerted; the digest job picks it up.
         staff_alerted_at=ctx.now if alert_now else None,
     )
@@ -128,6 +143,15 @@ async def _own(ctx: Context, suggestion_id: str | int) -> Suggestion | None:
     if found is None or ctx.resident is None or found.resident_id != ctx.resident.id:
         return None
     return found
+
+
+@router.intent("media_only")
+async def media_without_words(ctx: Context) -> list[Reply]:
+    """Keep a photo, voice note or location, and ask for the words that go with it."""
+    kept = _attachments(ctx)
+    voice = any(m.kind in ("voice", "audio") for m in ctx.incoming.media)
+    text = T.VOICE_KEPT if voice else T.MEDIA_KEPT
+    return await ctx.ask(ATTACHMENTS, [Reply(text)], {"media": kept})
 
 
 @router.button("merge")

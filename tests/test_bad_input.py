@@ -109,3 +109,17 @@ async def test_nul_and_overlong_names_are_cleaned(app) -> None:
     assert "编号 1" in replies[-1].text
     [stored] = await _stored(app)
     assert stored.text == "路灯坏了"
+
+
+async def test_photo_or_voice_without_words_waits_for_them(app) -> None:
+    from handlers.types import Media
+
+    chat = Chat(app, "小李", channel="telegram")
+    voice = await chat.text("", media=(Media("voice", "v1", "audio/ogg"),))
+    assert "请打字" in voice
+    photo = await chat.text("", media=(Media("photo", "p1"),), location=(30.25, 120.16))
+    assert "已先保存" in photo
+    assert await _stored(app) == []
+    assert "编号 1" in await chat.text("3栋门口的井盖坏了")
+    [stored] = await _stored(app)
+    assert [m["ref"] for m in stored.media] == ["v1", "p1", "30.250000,120.160000"]
