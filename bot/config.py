@@ -116,6 +116,8 @@ class TelegramConfig(_Section):
     poll_timeout: int = Field(default=30, ge=0, le=50)
     rate_per_second: float = Field(default=30.0, gt=0, le=1000)
     rate_per_chat: float = Field(default=1.0, gt=0, le=30)
+    # How many chats' updates are handled side by side.
+    concurrency: int = Field(default=8, ge=1, le=256)
 
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> TelegramConfig:

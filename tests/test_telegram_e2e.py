@@ -239,3 +239,37 @@ def test_staff_invite_link(peer: Peer, tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("https://t.me/TestNameBot?start=s-")
+
+
+async def test_blocking_and_unblocking_the_bot(peer: Peer, linli) -> None:
+    from telegram import Update
+
+    app, channel = linli
+    peer.say(RESIDENT, "你好")
+    await channel.poll_once(0)
+
+    def member_update(update_id: int, status: str) -> Update:
+        user = {"id": RESIDENT, "is_bot": False, "first_name": "张阿姨"}
+        bot_user = {"id": 123456, "is_bot": True, "first_name": "linli"}
+        payload = {
+            "update_id": update_id,
+            "my_chat_member": {
+                "chat": {"id": RESIDENT, "type": "private"},
+                "from": user,
+                "date": 0,
+                "old_chat_member": {"status": "member", "user": bot_user},
+                "new_chat_member": {"status": status, "user": bot_user},
+            },
+        }
+        if status == "kicked":
+            payload["my_chat_member"]["new_chat_member"]["until_date"] = 0
+        return Update.de_json(payload, channel.bot)
+
+    async def active() -> bool:
+        async with app.read_maker() as session:
+            return (await session.scalar(select(Resident))).active
+
+    await channel.application.process_update(member_update(900001, "kicked"))
+    assert await active() is False
+    await channel.application.process_update(member_update(900002, "member"))
+    assert await active() is True

@@ -122,6 +122,16 @@ def to_incoming(update: Update, button: str | None = None) -> Incoming | None:
     )
 
 
+def _chat_of(payload: dict[str, Any]) -> str | None:
+    """Return the chat an update belongs to (its updates are handled in order)."""
+    for key in ("message", "edited_message", "my_chat_member"):
+        if key in payload:
+            return str(payload[key].get("chat", {}).get("id"))
+    if "callback_query" in payload:
+        return str(payload["callback_query"].get("from", {}).get("id"))
+    return None
+
+
 def retry_after_seconds(error: RetryAfter) -> float:
     """Return a RetryAfter's wait in seconds (PTB gives an int or a timedelta)."""
     value: Any = error.retry_after
@@ -239,18 +249,40 @@ class TelegramChannel:
             return await inbound.store(session, CHANNEL, update_id, payload)
 
     async def process_stored(self) -> int:
-        """Handle every stored update not yet handled, in order; return how many."""
+        """Handle every stored update not yet handled; return how many.
+
+        Each chat's updates run in order; different chats run side by side (up to
+        ``concurrency``), so one slow conversation does not hold up the others.
+        """
         async with self._processing:
             async with self.app.read_maker() as session:
                 rows = [(r.update_id, r.payload) for r in await inbound.pending(session, CHANNEL)]
+            by_chat: dict[str, list[tuple[str, dict[str, Any]]]] = {}
             for update_id, payload in rows:
-                update = Update.de_json(payload, self.bot)
-                try:
-                    await self.application.process_update(update)
-                finally:
-                    async with transaction(self.app.maker) as session:
-                        await inbound.mark_processed(session, CHANNEL, update_id, utcnow())
+                by_chat.setdefault(_chat_of(payload) or update_id, []).append((update_id, payload))
+            slots = asyncio.Semaphore(self.config.concurrency)
+
+            async def run(chat_updates: list[tuple[str, dict[str, Any]]]) -> None:
+                async with slots:
+                    try:
+                        for update_id, payload in chat_updates:
+                            await self._process_one(update_id, payload)
+                    finally:
+                        # Marked after the chat's batch: if linli stops before this, the
+                        # updates run again and the dispatcher answers them from its record.
+                        async with transaction(self.app.maker) as session:
+                            for update_id, _ in chat_updates:
+                                await inbound.mark_processed(session, CHANNEL, update_id, utcnow())
+
+            await asyncio.gather(*(run(items) for items in by_chat.values()))
             return len(rows)
+
+    async def _process_one(self, update_id: str, payload: dict[str, Any]) -> None:
+        update = Update.de_json(payload, self.bot)
+        try:
+            await self.application.process_update(update)
+        except Exception:  # one bad update must not stop the others
+            log.exception("telegram update %s failed", update_id)
 
     async def set_webhook(self, public_url: str) -> None:
         """Point Telegram at linli's webhook (pending updates are kept, never dropped)."""
