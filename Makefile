@@ -31,10 +31,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)
+bench: $(STAMP) $(PEER)
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/classify_throughput.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/telegram_roundtrip.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
