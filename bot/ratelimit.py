@@ -61,7 +61,11 @@ class RateLimiter:
             if wait <= 0:
                 self._global.tokens -= 1
                 bucket.tokens -= 1
-                if len(self._chats) > 10_000:  # forget chats that are full again
-                    self._chats = {k: b for k, b in self._chats.items() if b.tokens < b.capacity}
+                if len(self._chats) > 10_000:  # forget chats whose buckets are full again
+                    self._chats = {
+                        k: b
+                        for k, b in self._chats.items()
+                        if b.wait_for(now) > 0 or b.tokens < b.capacity - 1e-9
+                    }
                 return
             await self.sleep(wait)

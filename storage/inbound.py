@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_once
@@ -27,7 +27,10 @@ async def store(
     return await insert_once(session, InboundUpdate, values)
 
 
-async def pending(session: AsyncSession, channel: str, limit: int = 100) -> list[InboundUpdate]:
+BATCH = 100
+
+
+async def pending(session: AsyncSession, channel: str, limit: int = BATCH) -> list[InboundUpdate]:
     """Return stored updates not yet handled, in the order they arrived."""
     stmt = (
         select(InboundUpdate)
@@ -65,3 +68,13 @@ async def payload_of(session: AsyncSession, key: str) -> str | None:
     """Return the payload a short key stands for."""
     row = await session.get(ButtonPayload, key)
     return row.data if row else None
+
+
+async def purge(session: AsyncSession, before: datetime) -> None:
+    """Forget handled updates and long button payloads older than ``before``."""
+    await session.execute(
+        delete(InboundUpdate).where(
+            InboundUpdate.processed_at.is_not(None), InboundUpdate.received_at < before
+        )
+    )
+    await session.execute(delete(ButtonPayload).where(ButtonPayload.created_at < before))

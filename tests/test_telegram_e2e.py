@@ -160,9 +160,10 @@ async def test_webhook_mode(peer: Peer, linli) -> None:
         # The emulator pushes the update to linli's webhook, with the secret header.
         answer = await asyncio.to_thread(peer.say, RESIDENT, "小区门口的路灯坏了三盏")
         assert answer["result"]["delivered"] == "webhook"
-        for _ in range(100):
-            got = texts(peer.inbox(RESIDENT))
-            if got:
+        got: list[str] = []
+        for _ in range(200):  # the privacy notice comes first, then the answer
+            got += texts(peer.inbox(RESIDENT))
+            if any("编号 1" in t for t in got):
                 break
             await asyncio.sleep(0.05)
         assert any("编号 1" in t for t in got)
@@ -273,3 +274,58 @@ async def test_blocking_and_unblocking_the_bot(peer: Peer, linli) -> None:
     assert await active() is False
     await channel.application.process_update(member_update(900002, "member"))
     assert await active() is True
+
+
+async def test_a_failed_send_is_retried_from_the_record(peer: Peer, linli) -> None:
+    app, channel = linli
+    peer.fault("sendMessage", 502, description="Bad Gateway", count=1)
+    peer.say(RESIDENT, "楼道灯坏了好几天了")
+    await channel.poll_once(0)  # the first send fails: the update stays pending
+    await channel.poll_once(0)  # handled again: answered from the record
+    got = texts(peer.inbox(RESIDENT))
+    assert any("编号 1" in t for t in got)
+    async with app.read_maker() as session:
+        assert await session.scalar(select(func.count()).select_from(Suggestion)) == 1
+
+
+async def test_too_old_callback_is_still_acted_on(peer: Peer, linli) -> None:
+    _, channel = linli
+    peer.say(RESIDENT, "楼道灯坏了好几天了")
+    await channel.poll_once(0)
+    peer.inbox(RESIDENT)
+    peer.fault("answerCallbackQuery", 400, description="Bad Request: query is too old")
+    peer.press(RESIDENT, "withdraw:1")
+    await channel.poll_once(0)
+    assert any("已撤回" in t for t in texts(peer.inbox(RESIDENT)))
+
+
+async def test_edits_and_groups_are_ignored(peer: Peer, linli) -> None:
+    from telegram import Update
+
+    app, channel = linli
+    user = {"id": RESIDENT, "is_bot": False, "first_name": "张阿姨"}
+    edited = {
+        "update_id": 800001,
+        "edited_message": {
+            "message_id": 5,
+            "date": 0,
+            "edit_date": 1,
+            "chat": {"id": RESIDENT, "type": "private"},
+            "from": user,
+            "text": "楼道灯坏了",
+        },
+    }
+    group = {
+        "update_id": 800002,
+        "message": {
+            "message_id": 6,
+            "date": 0,
+            "chat": {"id": -100, "type": "group", "title": "x"},
+            "from": user,
+            "text": "楼道灯坏了",
+        },
+    }
+    for payload in (edited, group):
+        await channel._on_update(Update.de_json(payload, channel.bot), None)
+    async with app.read_maker() as session:
+        assert await session.scalar(select(func.count()).select_from(Suggestion)) == 0

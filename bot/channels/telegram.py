@@ -28,6 +28,7 @@ from bot.app import App
 from bot.config import TelegramConfig
 from bot.outbox_sender import OutcomeUnknown, RecipientBlocked, RetryLater
 from bot.ratelimit import RateLimiter
+from handlers import texts
 from handlers.types import Incoming, Media, Reply
 from storage import inbound, residents
 from storage import staff as staff_store
@@ -40,7 +41,7 @@ CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
 LONG_PAYLOAD = "k:"
-UPDATE_TYPES = ["message", "edited_message", "callback_query", "my_chat_member"]
+UPDATE_TYPES = ["message", "callback_query", "my_chat_member"]
 
 RESIDENT_COMMANDS = [
     ("help", "帮助:我能做什么"),
@@ -86,13 +87,16 @@ def to_incoming(update: Update, button: str | None = None) -> Incoming | None:
     user = update.effective_user
     if user is None or user.is_bot:
         return None
+    chat = update.effective_chat
+    if chat is not None and chat.type != "private":
+        return None  # linli talks to people one to one; never answer into a group
     message_id = f"u{update.update_id}"
     name = user.full_name or user.username
     if update.callback_query is not None:
         return Incoming(
             CHANNEL, str(user.id), "", message_id=message_id, button=button, display_name=name
         )
-    message = update.message or update.edited_message
+    message = update.message  # edits are ignored: a corrected typo is not a new suggestion
     if message is None:
         return None
     text = message.text or message.caption or ""
@@ -237,7 +241,7 @@ class TelegramChannel:
                 delay = 1.0
             except RetryAfter as exc:
                 await asyncio.sleep(retry_after_seconds(exc))
-            except (NetworkError, TimedOut) as exc:
+            except Exception as exc:  # network, Conflict, database: wait and go on
                 log.warning("telegram polling failed (%s); retrying in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60)
@@ -252,37 +256,59 @@ class TelegramChannel:
         """Handle every stored update not yet handled; return how many.
 
         Each chat's updates run in order; different chats run side by side (up to
-        ``concurrency``), so one slow conversation does not hold up the others.
+        ``concurrency``). An update is marked handled only once it was; one that failed
+        (a send that could not get through) stays pending and runs again on the next pass,
+        answered from the dispatcher's record.
         """
+        handled = 0
         async with self._processing:
-            async with self.app.read_maker() as session:
-                rows = [(r.update_id, r.payload) for r in await inbound.pending(session, CHANNEL)]
-            by_chat: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-            for update_id, payload in rows:
-                by_chat.setdefault(_chat_of(payload) or update_id, []).append((update_id, payload))
-            slots = asyncio.Semaphore(self.config.concurrency)
-
-            async def run(chat_updates: list[tuple[str, dict[str, Any]]]) -> None:
-                async with slots:
-                    try:
-                        for update_id, payload in chat_updates:
-                            await self._process_one(update_id, payload)
-                    finally:
-                        # Marked after the chat's batch: if linli stops before this, the
-                        # updates run again and the dispatcher answers them from its record.
+            while True:
+                async with self.app.read_maker() as session:
+                    rows = [
+                        (r.update_id, r.payload) for r in await inbound.pending(session, CHANNEL)
+                    ]
+                by_chat: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+                for update_id, payload in rows:
+                    key = _chat_of(payload) or update_id
+                    by_chat.setdefault(key, []).append((update_id, payload))
+                slots = asyncio.Semaphore(self.config.concurrency)
+                done: list[str] = []
+                try:
+                    await asyncio.gather(
+                        *(self._run_chat(items, slots, done) for items in by_chat.values())
+                    )
+                finally:
+                    if done:
                         async with transaction(self.app.maker) as session:
-                            for update_id, _ in chat_updates:
+                            for update_id in done:
                                 await inbound.mark_processed(session, CHANNEL, update_id, utcnow())
+                handled += len(done)
+                if len(rows) < inbound.BATCH or len(done) < len(rows):
+                    return handled
 
-            await asyncio.gather(*(run(items) for items in by_chat.values()))
-            return len(rows)
+    async def _run_chat(
+        self,
+        items: list[tuple[str, dict[str, Any]]],
+        slots: asyncio.Semaphore,
+        done: list[str],
+    ) -> None:
+        """Handle one chat's updates in order, noting each one that is finished."""
+        async with slots:
+            for update_id, payload in items:
+                if not await self._process_one(update_id, payload):
+                    return  # keep this chat's order: the rest waits for the next pass
+                done.append(update_id)
 
-    async def _process_one(self, update_id: str, payload: dict[str, Any]) -> None:
-        update = Update.de_json(payload, self.bot)
+    async def _process_one(self, update_id: str, payload: dict[str, Any]) -> bool:
+        """Handle one stored update; False if it should be tried again later."""
         try:
-            await self.application.process_update(update)
-        except Exception:  # one bad update must not stop the others
+            await self._on_update(Update.de_json(payload, self.bot), None)
+        except (NetworkError, TimedOut, RetryAfter) as exc:
+            log.warning("telegram update %s not finished (%s); will retry", update_id, exc)
+            return False
+        except Exception:  # a malformed update or a bug: retrying would fail the same way
             log.exception("telegram update %s failed", update_id)
+        return True
 
     async def set_webhook(self, public_url: str) -> None:
         """Point Telegram at linli's webhook (pending updates are kept, never dropped)."""
@@ -294,7 +320,7 @@ class TelegramChannel:
             allowed_updates=UPDATE_TYPES,
         )
 
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE | None) -> None:
         if update.my_chat_member is not None:
             await self._membership(update)
             return
@@ -302,7 +328,11 @@ class TelegramChannel:
         button = None
         if query is not None:
             # Always answer, even for a stale button, or the user's client keeps spinning.
-            await self._call(self.bot.answer_callback_query, query.id)
+            # A query that is too old to answer must still be acted on.
+            with contextlib.suppress(BadRequest):
+                await self._call(
+                    self.bot.answer_callback_query, query.id, chat=str(query.from_user.id)
+                )
             button = await self._resolve_button(query.data or "")
         incoming = to_incoming(update, button)
         if incoming is None:
@@ -311,18 +341,30 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
-        if query is not None and query.message is not None:
-            await self._show_choice(query)
-        for reply in replies:
-            await self.deliver(str(chat.id), reply)
+        accepted = not (replies and replies[0].text == texts.BUTTON_EXPIRED)
+        if query is not None and query.message is not None and accepted:
+            with contextlib.suppress(BadRequest, Forbidden):
+                await self._show_choice(query)
+        try:
+            for reply in replies:
+                await self.deliver(str(chat.id), reply)
+        except Forbidden:
+            await self._set_active(str(chat.id), False)  # blocked us: nothing to retry
+        except BadRequest as exc:
+            log.warning("telegram refused a reply to %s: %s", chat.id, exc)
 
     async def _membership(self, update: Update) -> None:
         member = update.my_chat_member
         if member is None or member.from_user is None:
             return
+        if member.chat.type != "private":
+            return  # the bot leaving a group says nothing about the person
         active = member.new_chat_member.status not in ("kicked", "left")
+        await self._set_active(str(member.from_user.id), active)
+
+    async def _set_active(self, user_id: str, active: bool) -> None:
         async with transaction(self.app.maker) as session:
-            resident = await residents.find_by_account(session, CHANNEL, str(member.from_user.id))
+            resident = await residents.find_by_account(session, CHANNEL, user_id)
             if resident is not None:
                 await residents.set_active(session, resident.id, active)
 
@@ -351,6 +393,7 @@ class TelegramChannel:
             await self._call(
                 self.bot.edit_message_text,
                 text,
+                chat=str(message.chat.id),
                 chat_id=message.chat.id,
                 message_id=message.message_id,
                 reply_markup=None,
