@@ -79,6 +79,21 @@ async def _open(create_default: bool = True):
     return await open_app(config, create_default=create_default)
 
 
+async def _community(session: Any, slug: str) -> Any:
+    """Return the community with ``slug``; an unknown slug is an error for the operator."""
+    from storage import communities
+
+    found = await communities.get_by_slug(session, slug)
+    if found is None:
+        raise ValueError(f"no community with slug {slug!r}")
+    return found
+
+
+async def _community_id(session: Any, slug: str | None) -> int | None:
+    """Return the id of the community with ``slug`` (None for None)."""
+    return None if slug is None else (await _community(session, slug)).id
+
+
 @app.command()
 def run(
     demo_if_empty: Annotated[
@@ -143,9 +158,7 @@ def chat(
             async with transaction(linli.maker) as session:
                 chosen = None
                 if community:
-                    chosen = await communities.get_by_slug(session, community)
-                    if chosen is None:
-                        raise ValueError(f"no community with slug {community!r}")
+                    chosen = await _community(session, community)
                 else:
                     every = await communities.list_all(session)
                     if len(every) == 1:
@@ -240,7 +253,7 @@ def staff_invite(
     async def main() -> str:
         from datetime import timedelta
 
-        from storage import audit, communities
+        from storage import audit
         from storage import staff as staff_store
         from storage.engine import transaction
         from storage.types import utcnow
@@ -248,12 +261,7 @@ def staff_invite(
         linli = await _open(create_default=False)
         try:
             async with transaction(linli.maker) as session:
-                community_id = None
-                if community is not None:
-                    found = await communities.get_by_slug(session, community)
-                    if found is None:
-                        raise ValueError(f"no community with slug {community!r}")
-                    community_id = found.id
+                community_id = await _community_id(session, community)
                 code = await staff_store.create_invite(
                     session, community_id, utcnow(), timedelta(hours=hours)
                 )
@@ -283,7 +291,7 @@ def staff_add(
         fail("give exactly one of --community SLUG or --operator")
 
     async def main() -> None:
-        from storage import audit, communities
+        from storage import audit
         from storage import staff as staff_store
         from storage.engine import transaction
 
@@ -291,12 +299,7 @@ def staff_add(
         linli = await _open(create_default=False)
         try:
             async with transaction(linli.maker) as session:
-                community_id = None
-                if community is not None:
-                    found = await communities.get_by_slug(session, community)
-                    if found is None:
-                        raise ValueError(f"no community with slug {community!r}")
-                    community_id = found.id
+                community_id = await _community_id(session, community)
                 await staff_store.add(session, channel, external_id, community_id, name)
                 await audit.record(
                     session, "cli", "staff.add", community_id=community_id, target=account
@@ -323,19 +326,14 @@ def suggestions_export(
 
     async def main() -> None:
         from bot.export import write_rows
-        from storage import communities
         from storage import suggestions as store
         from storage.scoping import Scope
 
         linli = await _open(create_default=False)
         try:
             async with linli.read_maker() as session:
-                scope = Scope.operator()
-                if community is not None:
-                    found = await communities.get_by_slug(session, community)
-                    if found is None:
-                        raise ValueError(f"no community with slug {community!r}")
-                    scope = Scope.of(found.id)
+                community_id = await _community_id(session, community)
+                scope = Scope.operator() if community_id is None else Scope.of(community_id)
                 rows = await store.export_rows(session, scope, with_names=with_names)
         finally:
             await linli.close()
