@@ -15,7 +15,18 @@ def test_split_text_at_line_breaks() -> None:
     assert all(len(p) <= 4096 for p in parts) and len(parts) == 3
     assert "\n".join(parts) == text
     assert split_text("") == [""]
+    assert split_text("\n\n你好") == ["\n\n你好"]
     assert [len(p) for p in split_text("x" * 9000)] == [4096, 4096, 808]
+
+
+def test_split_text_counts_utf16_units() -> None:
+    text = "😀" * 3000  # 3,000 characters, 6,000 UTF-16 units
+    parts = split_text(text)
+    assert [len(p) for p in parts] == [2048, 952]
+    assert "".join(parts) == text
+    mixed = ("楼道灯坏了😀\n" * 700).rstrip("\n")
+    assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in split_text(mixed))
+    assert "\n".join(split_text(mixed)) == mixed
 
 
 def _update(data: dict) -> Update:

@@ -60,24 +60,42 @@ STAFF_COMMANDS = [
 ]
 
 
+def _units(text: str) -> int:
+    """Return a text's length as Telegram counts it: UTF-16 code units (an emoji may be 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(line: str, limit: int) -> int:
+    """Return how many characters of ``line`` fit in ``limit`` UTF-16 units."""
+    units = 0
+    for count, char in enumerate(line):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return count
+    return len(line)
+
+
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split a long text into messages of at most ``limit`` characters, at line breaks."""
+    """Split a long text into messages within Telegram's limit, at line breaks."""
+    if _units(text) <= limit:
+        return [text]
     parts: list[str] = []
-    current = ""
+    current: str | None = None  # None: nothing gathered yet ("" is a blank line)
     for line in text.split("\n"):
-        while len(line) > limit:  # one enormous line: cut it hard
-            if current:
+        while _units(line) > limit:  # one enormous line: cut it hard
+            if current is not None:
                 parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
+                current = None
+            cut = _fitting(line, limit)
+            parts.append(line[:cut])
+            line = line[cut:]
+        candidate = line if current is None else f"{current}\n{line}"
+        if _units(candidate) > limit:
+            parts.append(current or "")
             current = line
         else:
             current = candidate
-    if current or not parts:
+    if current is not None:
         parts.append(current)
     return parts
 
