@@ -41,6 +41,19 @@ class RetryLater(Exception):
         self.seconds = seconds
 
 
+class PartlyDelivered(Exception):
+    """Part of a message went out before ``cause`` stopped it; ``remaining`` is the rest.
+
+    The row keeps only the rest, so a retry does not send the delivered part again.
+    """
+
+    def __init__(self, cause: Exception, remaining: Reply) -> None:
+        """Keep the error that stopped delivery and what is left to send."""
+        super().__init__(str(cause))
+        self.cause = cause
+        self.remaining = remaining
+
+
 class ChannelSender(Protocol):
     """What a channel offers the outbox sender."""
 
@@ -68,7 +81,12 @@ async def deliver_due(
     for row_id, channel, to, payload, _attempts in claimed:
         status, error, platform_id = OutboxStatus.SENT, None, None
         try:
-            platform_id = await senders[channel].send(to, Reply.from_dict(payload))
+            try:
+                platform_id = await senders[channel].send(to, Reply.from_dict(payload))
+            except PartlyDelivered as partly:
+                async with transaction(maker) as session:
+                    await outbox.replace_payload(session, row_id, partly.remaining.to_dict())
+                raise partly.cause from partly
         except RecipientBlocked as exc:
             status, error = OutboxStatus.BLOCKED, str(exc) or "blocked"
         except Undeliverable as exc:

@@ -220,6 +220,13 @@ async def get(session: AsyncSession, row_id: int) -> OutboxMessage | None:
     return await session.get(OutboxMessage, row_id)
 
 
+async def replace_payload(session: AsyncSession, row_id: int, payload: dict[str, Any]) -> None:
+    """Keep only what is still to be sent of a row's message."""
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id).values(payload=payload)
+    )
+
+
 async def postpone(session: AsyncSession, row_id: int, until: datetime) -> None:
     """Put a row back, due again at ``until`` (the platform asked to wait)."""
     await session.execute(

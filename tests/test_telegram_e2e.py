@@ -329,3 +329,42 @@ async def test_edits_and_groups_are_ignored(peer: Peer, linli) -> None:
         await channel._on_update(Update.de_json(payload, channel.bot), None)
     async with app.read_maker() as session:
         assert await session.scalar(select(func.count()).select_from(Suggestion)) == 0
+
+
+async def test_a_long_message_is_not_repeated_when_a_later_part_fails(peer: Peer, linli) -> None:
+    from datetime import timedelta
+
+    from telegram.error import NetworkError
+
+    from handlers.types import Reply
+    from storage import outbox as outbox_store
+    from storage.types import utcnow
+
+    app, channel = linli
+    lines = [f"第{i}行:" + "通知内容" * 100 for i in range(12)]  # about 4,900 characters
+    async with transaction(app.maker) as session:
+        await outbox_store.enqueue(
+            session,
+            channel="telegram",
+            recipient=str(RESIDENT),
+            kind="t",
+            payload=Reply("\n".join(lines)).to_dict(),
+        )
+    real_call = channel._call
+    calls = []
+
+    async def second_part_fails(method, *args, **kwargs):
+        calls.append(args[1] if len(args) > 1 else "")
+        if len(calls) == 2:
+            raise NetworkError("connection reset")
+        return await real_call(method, *args, **kwargs)
+
+    channel._call = second_part_fails
+    assert await deliver_due(app.maker, {"telegram": channel}) == 0
+    async with transaction(app.maker) as session:
+        row = await session.scalar(select(OutboxMessage))
+        assert row.status == "pending" and row.payload["text"].startswith("第10行")
+        row.not_before = utcnow() - timedelta(seconds=1)
+    assert await deliver_due(app.maker, {"telegram": channel}) == 1
+    received = texts(peer.inbox(RESIDENT))
+    assert len(received) == 2 and "\n".join(received) == "\n".join(lines)

@@ -26,7 +26,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import App
 from bot.config import TelegramConfig
-from bot.outbox_sender import OutcomeUnknown, RecipientBlocked, RetryLater
+from bot.outbox_sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, RetryLater
 from bot.ratelimit import RateLimiter
 from handlers import texts
 from handlers.types import Incoming, Media, Reply
@@ -364,8 +364,12 @@ class TelegramChannel:
             with contextlib.suppress(BadRequest, Forbidden):
                 await self._show_choice(query)
         try:
-            for reply in replies:
-                await self.deliver(str(chat.id), reply)
+            try:
+                for reply in replies:
+                    await self.deliver(str(chat.id), reply)
+            except PartlyDelivered as partly:
+                # Answers are re-sent whole from the dispatcher's record when retried.
+                raise partly.cause from partly
         except Forbidden:
             await self._set_active(str(chat.id), False)  # blocked us: nothing to retry
         except BadRequest as exc:
@@ -452,32 +456,53 @@ class TelegramChannel:
         return None
 
     async def deliver(self, chat_id: str, reply: Reply) -> str | None:
-        """Send one reply to a chat (text split at 4096; image as a photo)."""
+        """Send one reply to a chat (text split at 4096; image as a photo).
+
+        If a later part fails after earlier ones went out, raises PartlyDelivered with the
+        rest, so that a retry does not repeat what the resident already has.
+        """
         markup = await self._markup(reply)
         parts = split_text(reply.text)
         sent = None
-        if reply.image:
-            sent = await self._call(
-                self.bot.send_photo, chat_id, reply.image, chat=chat_id, caption=None
-            )
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            sent = await self._call(
-                self.bot.send_message,
-                chat_id,
-                part,
-                chat=chat_id,
-                reply_markup=markup if last else None,
-            )
+        image = reply.image
+        try:
+            if image:
+                sent = await self._call(
+                    self.bot.send_photo, chat_id, image, chat=chat_id, caption=None
+                )
+                image = None
+            while parts:
+                sent = await self._call(
+                    self.bot.send_message,
+                    chat_id,
+                    parts[0],
+                    chat=chat_id,
+                    reply_markup=markup if len(parts) == 1 else None,
+                )
+                parts.pop(0)
+        except Exception as exc:
+            if sent is None:
+                raise
+            rest = Reply("\n".join(parts), reply.buttons, image, reply.edit_message_id)
+            raise PartlyDelivered(exc, rest) from exc
         return str(sent.message_id) if sent is not None else None
 
     async def send(self, recipient: str, reply: Reply) -> str | None:
         """Deliver an outbox message, translating Telegram's errors for the sender."""
         try:
             return await self.deliver(recipient, reply)
-        except Forbidden as exc:
-            raise RecipientBlocked(str(exc)) from exc
-        except RetryAfter as exc:
-            raise RetryLater(retry_after_seconds(exc)) from exc
-        except TimedOut as exc:
-            raise OutcomeUnknown(str(exc)) from exc
+        except PartlyDelivered as partly:
+            raise PartlyDelivered(self._translate(partly.cause), partly.remaining) from partly
+        except Exception as exc:
+            raise self._translate(exc) from exc
+
+    @staticmethod
+    def _translate(exc: Exception) -> Exception:
+        """Map Telegram's errors onto what the outbox sender understands."""
+        if isinstance(exc, Forbidden):
+            return RecipientBlocked(str(exc))
+        if isinstance(exc, RetryAfter):
+            return RetryLater(retry_after_seconds(exc))
+        if isinstance(exc, TimedOut):
+            return OutcomeUnknown(str(exc))
+        return exc
