@@ -30,18 +30,13 @@ async def staff_digest(maker: async_sessionmaker[AsyncSession], operators: tuple
         for community_id, items in by_community.items():
             lines = [T.STAFF_DIGEST.format(n=len(items))]
             lines += [f"#{s.id} [{TOPICS[s.topic]}] {T.snippet(s.text, 40)}" for s in items]
-            payload = Reply("\n".join(lines)).to_dict()
-            for channel, recipient in await staff.alert_recipients(
-                session, community_id, operators
-            ):
-                await outbox.enqueue(
-                    session,
-                    channel=channel,
-                    recipient=recipient,
-                    kind="staff_digest",
-                    payload=payload,
-                    community_id=community_id,
-                )
+            await outbox.enqueue_for_staff(
+                session,
+                community_id,
+                [staff.split_account(account) for account in operators],
+                kind="staff_digest",
+                payloads=[Reply("\n".join(lines)).to_dict()],
+            )
             for suggestion in items:
                 suggestion.staff_alerted_at = now
     return len(pending)

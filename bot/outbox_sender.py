@@ -76,9 +76,9 @@ async def deliver_due(
     async with transaction(maker) as session:
         await outbox.release_stale(session, now - STALE_AFTER)
         rows = await outbox.claim_due(session, list(senders), now, batch, recipient)
-        claimed = [(r.id, r.channel, r.recipient, dict(r.payload), r.attempts) for r in rows]
+        claimed = [(r.id, r.channel, r.recipient, dict(r.payload)) for r in rows]
     sent = 0
-    for row_id, channel, to, payload, _attempts in claimed:
+    for row_id, channel, to, payload in claimed:
         status, error, platform_id = OutboxStatus.SENT, None, None
         try:
             try:

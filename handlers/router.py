@@ -48,50 +48,31 @@ class Router:
 
     def intent(self, *names: str) -> Callable[[Handler], Handler]:
         """Register a handler for intents that nlp understood."""
-
-        def register(handler: Handler) -> Handler:
-            for name in names:
-                self.intents[name] = handler
-            return handler
-
-        return register
+        return _into(self.intents, names)
 
     def state(self, *names: str) -> Callable[[Handler], Handler]:
         """Register a handler for a pending conversation step."""
-
-        def register(handler: Handler) -> Handler:
-            for name in names:
-                self.states[name] = handler
-            return handler
-
-        return register
+        return _into(self.states, names)
 
     def on_leave(self, *names: str) -> Callable[[Handler], Handler]:
         """Register what happens when the user leaves a step with 0 / 返回."""
-
-        def register(handler: Handler) -> Handler:
-            for name in names:
-                self.leaves[name] = handler
-            return handler
-
-        return register
+        return _into(self.leaves, names)
 
     def payload(self, *prefixes: str) -> Callable[[Handler], Handler]:
         """Register a handler for deep-link / QR payloads starting with ``prefix-``."""
-
-        def register(handler: Handler) -> Handler:
-            for prefix in prefixes:
-                self.payloads[prefix] = handler
-            return handler
-
-        return register
+        return _into(self.payloads, prefixes)
 
     def button(self, *prefixes: str) -> Callable[[Handler], Handler]:
         """Register a handler for button payloads starting with ``prefix:``."""
+        return _into(self.buttons, prefixes)
 
-        def register(handler: Handler) -> Handler:
-            for prefix in prefixes:
-                self.buttons[prefix] = handler
-            return handler
 
-        return register
+def _into(table: dict[str, Handler], keys: tuple[str, ...]) -> Callable[[Handler], Handler]:
+    """Return a decorator that files a handler under each key of ``table``."""
+
+    def register(handler: Handler) -> Handler:
+        for key in keys:
+            table[key] = handler
+        return handler
+
+    return register
