@@ -48,10 +48,10 @@ async def serve_channels(app: App) -> None:
     server = http_server(app, telegram)
     web = asyncio.create_task(server.serve())
     try:
+        await telegram.inbox.recover()  # whatever a previous run stored but did not finish
         if settings.mode == "webhook":
             assert settings.webhook_url is not None  # checked by the config
             await telegram.set_webhook(settings.webhook_url)
-            await telegram.process_stored()  # whatever a previous run stored but did not finish
             log.info("linli is running on Telegram (webhook)")
             await stop.wait()
         else:

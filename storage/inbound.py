@@ -15,22 +15,26 @@ from storage.types import utcnow
 
 
 async def store(
-    session: AsyncSession, channel: str, update_id: str, payload: dict[str, Any]
+    session: AsyncSession,
+    channel: str,
+    update_id: str,
+    payload: dict[str, Any],
+    sender: str | None = None,
 ) -> bool:
-    """Keep an update; False if it was stored before (a redelivery)."""
+    """Keep an update from ``sender`` (their platform id); False if stored before."""
     values = {
         "channel": channel,
         "update_id": update_id,
+        "sender": sender,
         "payload": payload,
         "received_at": utcnow(),
     }
     return await insert_once(session, InboundUpdate, values)
 
 
-BATCH = 100
-
-
-async def pending(session: AsyncSession, channel: str, limit: int = BATCH) -> list[InboundUpdate]:
+async def pending(
+    session: AsyncSession, channel: str, limit: int | None = None
+) -> list[InboundUpdate]:
     """Return stored updates not yet handled, in the order they arrived."""
     stmt = (
         select(InboundUpdate)
@@ -46,13 +50,22 @@ async def pending(session: AsyncSession, channel: str, limit: int = BATCH) -> li
 
 
 async def mark_processed(
-    session: AsyncSession, channel: str, update_id: str, now: datetime
+    session: AsyncSession, channel: str, update_ids: list[str], now: datetime
 ) -> None:
-    """Note that an update has been handled."""
+    """Note that updates have been handled."""
     await session.execute(
         update(InboundUpdate)
-        .where(InboundUpdate.channel == channel, InboundUpdate.update_id == update_id)
+        .where(InboundUpdate.channel == channel, InboundUpdate.update_id.in_(update_ids))
         .values(processed_at=now)
+    )
+
+
+async def forget_sender(session: AsyncSession, channel: str, sender: str) -> None:
+    """Delete every stored update a person sent (they asked linli to forget them)."""
+    await session.execute(
+        delete(InboundUpdate).where(
+            InboundUpdate.channel == channel, InboundUpdate.sender == sender
+        )
     )
 
 

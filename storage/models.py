@@ -329,10 +329,15 @@ class InboundUpdate(Base):
     """A platform update stored before it is acted on, so a crash loses nothing."""
 
     __tablename__ = "inbound_updates"
-    __table_args__ = (Index("ix_inbound_updates_pending", "channel", "processed_at"),)
+    __table_args__ = (
+        Index("ix_inbound_updates_pending", "channel", "processed_at"),
+        Index("ix_inbound_updates_sender", "channel", "sender"),
+    )
 
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Who sent it, so that /forget can delete what they sent at once.
+    sender: Mapped[str | None] = mapped_column(String(128))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import inbound
 from storage.models import (
     ChannelAccount,
     Community,
@@ -113,9 +114,9 @@ async def forget(session: AsyncSession, resident: Resident) -> None:
     """Delete a resident's personal data; what they wrote stays, no longer linked to them.
 
     Suggestions, supporters, ratings and handoffs keep their rows with ``resident_id``
-    set to NULL by their foreign keys; messages to them are deleted, handoffs closed, and
-    their platform id removed from suggestion histories. Staff alerts that quoted them are
-    deleted with the rest of the delivered outbox after 30 days.
+    set to NULL by their foreign keys; messages to them and the raw updates they sent are
+    deleted, handoffs closed, and their platform id removed from suggestion histories. Staff
+    alerts that quoted them are deleted with the rest of the delivered outbox after 30 days.
     """
     for account in await accounts(session, resident.id):
         key = (ConversationState.channel == account.channel) & (
@@ -144,6 +145,7 @@ async def forget(session: AsyncSession, resident: Resident) -> None:
             .where(SuggestionEvent.actor == f"{account.channel}:{account.external_id}")
             .values(actor="resident")
         )
+        await inbound.forget_sender(session, account.channel, account.external_id)
     await session.delete(resident)
     await session.flush()
 

@@ -36,10 +36,18 @@ async def linli(peer: Peer, db_url: str) -> AsyncIterator[tuple[App, TelegramCha
     app = await open_app(make_config(db_url))
     config = TelegramConfig(token=TOKEN, base_url=peer.bot_url, poll_timeout=0)
     channel = TelegramChannel(app, config)
+    channel.inbox.retry_seconds = 0.05  # a chat whose send failed tries again soon
     await channel.start()
     yield app, channel
     await channel.stop()
     await app.close()
+
+
+async def poll(channel: TelegramChannel) -> int:
+    """Fetch one batch and wait until linli has handled it."""
+    fetched = await channel.poll_once(0)
+    await channel.inbox.settle()
+    return fetched
 
 
 def texts(messages: list[dict]) -> list[str]:
@@ -57,14 +65,14 @@ async def test_suggestion_wrong_topic_and_staff_reply(peer: Peer, linli) -> None
         await staff.add(session, "telegram", str(STAFF), 1)
 
     peer.say(RESIDENT, "私家车越来越多,要规划好停车位,不能停得横七竖八的。")
-    assert await channel.poll_once(0) == 1
+    assert await poll(channel) == 1
     inbox = peer.inbox(RESIDENT)
     assert any("已收到您的建议(编号 1,分类:停车)" in t for t in texts(inbox))
     ack = next(m for m in inbox if "编号 1" in m["message"]["text"])
     assert keyboard(ack) == [("分类不对", "topic:1"), ("撤回", "withdraw:1")]
 
     peer.press(RESIDENT, "topic:1")
-    await channel.poll_once(0)
+    await poll(channel)
     topics = peer.inbox(RESIDENT)
     assert ("绿化", "retopic:1:greenery") in keyboard(topics[-1])
     # The pressed prompt was edited to show the choice, its keyboard removed.
@@ -72,11 +80,11 @@ async def test_suggestion_wrong_topic_and_staff_reply(peer: Peer, linli) -> None
     assert edited and not edited[0]["message"].get("reply_markup", {}).get("inline_keyboard")
 
     peer.press(RESIDENT, "retopic:1:greenery")
-    await channel.poll_once(0)
+    await poll(channel)
     assert any("已改为分类:绿化" in t for t in texts(peer.inbox(RESIDENT)))
 
     peer.say(STAFF, "/reply 1 已联系物业,下周划线", name="小王")
-    await channel.poll_once(0)
+    await poll(channel)
     assert any("已回复编号 1" in t for t in texts(peer.inbox(STAFF)))
     assert await deliver_due(app.maker, {"telegram": channel}) >= 1
     assert any("下周划线" in t for t in texts(peer.inbox(RESIDENT)))
@@ -85,7 +93,7 @@ async def test_suggestion_wrong_topic_and_staff_reply(peer: Peer, linli) -> None
 async def test_a_replayed_update_has_no_second_effect(peer: Peer, linli) -> None:
     app, channel = linli
     peer.say(RESIDENT, "楼道灯坏了好几天了")
-    await channel.poll_once(0)
+    await poll(channel)
     async with app.read_maker() as session:
         from storage.models import InboundUpdate
 
@@ -105,10 +113,10 @@ async def test_blocked_user_is_marked_inactive(peer: Peer, linli) -> None:
     async with transaction(app.maker) as session:
         await staff.add(session, "telegram", str(STAFF), 1)
     peer.say(RESIDENT, "楼道灯坏了好几天了")
-    await channel.poll_once(0)
+    await poll(channel)
     await deliver_due(app.maker, {"telegram": channel})  # the staff alert goes out first
     peer.say(STAFF, "/reply 1 明天修", name="小王")
-    await channel.poll_once(0)
+    await poll(channel)
     peer.fault("sendMessage", 403, description="Forbidden: bot was blocked by the user")
     await deliver_due(app.maker, {"telegram": channel})
     async with app.read_maker() as session:
@@ -123,7 +131,7 @@ async def test_retry_after_is_honoured(peer: Peer, linli) -> None:
     _, channel = linli
     peer.fault("sendMessage", 429, retry_after=1)
     peer.say(RESIDENT, "垃圾桶满了没人清")
-    await channel.poll_once(0)
+    await poll(channel)
     calls = [c for c in peer.calls("sendMessage")]
     faulted = [c for c in calls if c.get("faulted")]
     assert faulted, calls
@@ -247,7 +255,7 @@ async def test_blocking_and_unblocking_the_bot(peer: Peer, linli) -> None:
 
     app, channel = linli
     peer.say(RESIDENT, "你好")
-    await channel.poll_once(0)
+    await poll(channel)
 
     def member_update(update_id: int, status: str) -> Update:
         user = {"id": RESIDENT, "is_bot": False, "first_name": "张阿姨"}
@@ -280,8 +288,7 @@ async def test_a_failed_send_is_retried_from_the_record(peer: Peer, linli) -> No
     app, channel = linli
     peer.fault("sendMessage", 502, description="Bad Gateway", count=1)
     peer.say(RESIDENT, "楼道灯坏了好几天了")
-    await channel.poll_once(0)  # the first send fails: the update stays pending
-    await channel.poll_once(0)  # handled again: answered from the record
+    await poll(channel)  # the first send fails; the chat tries again, answered from the record
     got = texts(peer.inbox(RESIDENT))
     assert any("编号 1" in t for t in got)
     async with app.read_maker() as session:
@@ -291,11 +298,11 @@ async def test_a_failed_send_is_retried_from_the_record(peer: Peer, linli) -> No
 async def test_too_old_callback_is_still_acted_on(peer: Peer, linli) -> None:
     _, channel = linli
     peer.say(RESIDENT, "楼道灯坏了好几天了")
-    await channel.poll_once(0)
+    await poll(channel)
     peer.inbox(RESIDENT)
     peer.fault("answerCallbackQuery", 400, description="Bad Request: query is too old")
     peer.press(RESIDENT, "withdraw:1")
-    await channel.poll_once(0)
+    await poll(channel)
     assert any("已撤回" in t for t in texts(peer.inbox(RESIDENT)))
 
 

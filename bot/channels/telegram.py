@@ -1,9 +1,9 @@
 """The Telegram channel: the only module that imports python-telegram-bot.
 
 Updates are stored before they are acted on (``storage.inbound``): in polling mode linli runs
-its own ``getUpdates`` loop — store the batch, then advance the offset, then process — so a
-crash between receipt and processing loses nothing and a redelivered update has no second
-effect (the dispatcher answers it from its record).
+its own ``getUpdates`` loop — store the batch, then advance the offset, then hand it to the
+per-chat workers of ``bot.inbox`` — so a crash between receipt and processing loses nothing and
+a redelivered update has no second effect (the dispatcher answers it from its record).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import App
 from bot.config import TelegramConfig
+from bot.inbox import Inbox
 from bot.outbox_sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, RetryLater
 from bot.ratelimit import RateLimiter
 from handlers import texts
@@ -33,7 +34,6 @@ from handlers.types import Incoming, Media, Reply
 from storage import inbound, residents
 from storage import staff as staff_store
 from storage.engine import transaction
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -144,13 +144,12 @@ def to_incoming(update: Update, button: str | None = None) -> Incoming | None:
     )
 
 
-def _chat_of(payload: dict[str, Any]) -> str | None:
-    """Return the chat an update belongs to (its updates are handled in order)."""
-    for key in ("message", "edited_message", "my_chat_member"):
+def sender_of(payload: dict[str, Any]) -> str | None:
+    """Return who sent an update (in a private chat, also the chat: its updates run in order)."""
+    for key in ("message", "edited_message", "callback_query", "my_chat_member"):
         if key in payload:
-            return str(payload[key].get("chat", {}).get("id"))
-    if "callback_query" in payload:
-        return str(payload["callback_query"].get("from", {}).get("id"))
+            sender = payload[key].get("from", {}).get("id")
+            return None if sender is None else str(sender)
     return None
 
 
@@ -185,8 +184,14 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.limiter = RateLimiter(config.rate_per_second, config.rate_per_chat)
         self._offset: int | None = None
-        # One pass over the stored updates at a time: webhook calls arrive concurrently.
-        self._processing = asyncio.Lock()
+        self.inbox = Inbox(
+            app.maker,
+            app.read_maker,
+            CHANNEL,
+            self._process_one,
+            sender_of,
+            concurrency=config.concurrency,
+        )
 
     @property
     def bot(self) -> Any:
@@ -200,7 +205,8 @@ class TelegramChannel:
         await self.publish_commands()
 
     async def stop(self) -> None:
-        """Shut the bot down."""
+        """Shut the bot down (updates still being handled stay stored for the next start)."""
+        await self.inbox.close()
         await self.application.stop()
         await self.application.shutdown()
 
@@ -226,17 +232,20 @@ class TelegramChannel:
     # Receiving ---------------------------------------------------------------------------
 
     async def poll_once(self, wait_seconds: int = 10) -> int:
-        """Fetch one batch, store it, confirm it, process what is stored; return batch size."""
+        """Fetch one batch, store it, confirm it, queue it for handling; return batch size."""
+        await self.inbox.room()
         updates = await self.bot.get_updates(
             offset=self._offset, timeout=wait_seconds, allowed_updates=UPDATE_TYPES
         )
         if updates:
+            batch = [(str(u.update_id), u.to_dict()) for u in updates]
             async with transaction(self.app.maker) as session:
-                for update in updates:
-                    await inbound.store(session, CHANNEL, str(update.update_id), update.to_dict())
+                for update_id, payload in batch:
+                    await inbound.store(session, CHANNEL, update_id, payload, sender_of(payload))
             # The next getUpdates with this offset tells Telegram the batch is safe here.
             self._offset = updates[-1].update_id + 1
-        await self.process_stored()
+            for update_id, payload in batch:
+                self.inbox.submit(update_id, payload)
         return len(updates)
 
     async def poll_forever(self, stop: asyncio.Event) -> None:
@@ -265,57 +274,13 @@ class TelegramChannel:
                 delay = min(delay * 2, 60)
 
     async def receive(self, payload: dict[str, Any]) -> bool:
-        """Store a webhook update (before answering Telegram); False for a redelivery."""
+        """Store a webhook update (before answering Telegram) and queue it; False if known."""
         update_id = str(payload.get("update_id"))
         async with transaction(self.app.maker) as session:
-            return await inbound.store(session, CHANNEL, update_id, payload)
-
-    async def process_stored(self) -> int:
-        """Handle every stored update not yet handled; return how many.
-
-        Each chat's updates run in order; different chats run side by side (up to
-        ``concurrency``). An update is marked handled only once it was; one that failed
-        (a send that could not get through) stays pending and runs again on the next pass,
-        answered from the dispatcher's record.
-        """
-        handled = 0
-        async with self._processing:
-            while True:
-                async with self.app.read_maker() as session:
-                    rows = [
-                        (r.update_id, r.payload) for r in await inbound.pending(session, CHANNEL)
-                    ]
-                by_chat: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-                for update_id, payload in rows:
-                    key = _chat_of(payload) or update_id
-                    by_chat.setdefault(key, []).append((update_id, payload))
-                slots = asyncio.Semaphore(self.config.concurrency)
-                done: list[str] = []
-                try:
-                    await asyncio.gather(
-                        *(self._run_chat(items, slots, done) for items in by_chat.values())
-                    )
-                finally:
-                    if done:
-                        async with transaction(self.app.maker) as session:
-                            for update_id in done:
-                                await inbound.mark_processed(session, CHANNEL, update_id, utcnow())
-                handled += len(done)
-                if len(rows) < inbound.BATCH or len(done) < len(rows):
-                    return handled
-
-    async def _run_chat(
-        self,
-        items: list[tuple[str, dict[str, Any]]],
-        slots: asyncio.Semaphore,
-        done: list[str],
-    ) -> None:
-        """Handle one chat's updates in order, noting each one that is finished."""
-        async with slots:
-            for update_id, payload in items:
-                if not await self._process_one(update_id, payload):
-                    return  # keep this chat's order: the rest waits for the next pass
-                done.append(update_id)
+            fresh = await inbound.store(session, CHANNEL, update_id, payload, sender_of(payload))
+        if fresh:
+            self.inbox.submit(update_id, payload)
+        return fresh
 
     async def _process_one(self, update_id: str, payload: dict[str, Any]) -> bool:
         """Handle one stored update; False if it should be tried again later."""
