@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Config
-from handlers import handoff, help, onboarding, staff, suggestions
+from handlers import handoff, help, onboarding, phone, staff, suggestions
 from handlers.context import Settings
 from handlers.dispatcher import Dispatcher
 from storage import communities
@@ -16,7 +16,14 @@ from storage.migrate import upgrade
 
 # Every feature's router, included explicitly. Order only matters for readability:
 # registering the same entry point twice is an error.
-ROUTERS = (onboarding.router, help.router, suggestions.router, staff.router, handoff.router)
+ROUTERS = (
+    onboarding.router,
+    help.router,
+    suggestions.router,
+    staff.router,
+    handoff.router,
+    phone.router,
+)
 
 
 def handler_settings(config: Config) -> Settings:

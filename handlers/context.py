@@ -93,6 +93,15 @@ class Context:
         """Return the speaker as ``channel:id`` for audit records."""
         return f"{self.incoming.channel}:{self.incoming.user_id}"
 
+    @property
+    def speaker(self) -> str:
+        """Return the resident as staff see them: their name, and the phone they left."""
+        resident = self.resident
+        if resident is None:
+            return "一位居民"
+        name = resident.display_name or f"居民#{resident.id}"
+        return f"{name}(电话 {resident.phone})" if resident.phone else name
+
     def working_scope(self) -> Scope:
         """Return the staff scope narrowed to the community they switched to, if any."""
         assert self.staff_scope is not None

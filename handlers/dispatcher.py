@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 # Not an nlp intent: a photo, voice note or location sent without words.
 MEDIA_ONLY = "media_only"
+# Not an nlp intent: a contact card shared without words (handlers/phone.py).
+CONTACT_SHARED = "contact_shared"
 LEAVE_WORDS = frozenset({"0", "返回", "退出", "/cancel"})
 _DIGITS = re.compile(r"^\s*(\d{1,2})\s*$")
 # Messages with no letters, digits or CJK characters at all (emoji, punctuation).
@@ -193,6 +195,8 @@ class Dispatcher:
             return [Reply(texts.STAFF_ONLY if command else texts.UNKNOWN_COMMAND)]
 
         # 3. What nlp understood.
+        if not ctx.text and incoming.contact_phone is not None:
+            return await self.intents[CONTACT_SHARED](ctx)
         if not ctx.text and (incoming.media or incoming.location):
             return await self.intents[MEDIA_ONLY](ctx)
         if not ctx.text:

@@ -34,10 +34,6 @@ CLOSED_BY_STAFF = "会话 {id} 已结束。"
 NONE_OPEN = "没有进行中的人工会话。"
 
 
-def _who(ctx: Context) -> str:
-    return (ctx.resident.display_name if ctx.resident else None) or f"居民#{ctx.resident.id}"
-
-
 @router.command("转人工", "人工", "/human")
 async def start(ctx: Context) -> list[Reply]:
     """Hand the conversation to staff on duty."""
@@ -51,7 +47,7 @@ async def start(ctx: Context) -> list[Reply]:
     handoff = await handoffs.open_for(
         ctx.session, ctx.community.id, ctx.resident.id, ctx.incoming.channel, ctx.incoming.user_id
     )
-    note = Reply(STAFF_OPENED.format(who=_who(ctx), id=handoff.id))
+    note = Reply(STAFF_OPENED.format(who=ctx.speaker, id=handoff.id))
     await ctx.alert_staff(ctx.community.id, [note], "handoff", urgent=True)
     return await ctx.ask(TALKING, [Reply(OPENED)], {"id": handoff.id}, ttl=TTL)
 
@@ -64,7 +60,7 @@ async def relay(ctx: Context) -> list[Reply] | None:
     if ctx.text.startswith("/") or ctx.text == "删除我的信息":
         return None  # commands still work while talking to staff
     handoff_id = ctx.state.data["id"]
-    note = Reply(STAFF_MESSAGE.format(id=handoff_id, who=_who(ctx), text=ctx.text))
+    note = Reply(STAFF_MESSAGE.format(id=handoff_id, who=ctx.speaker, text=ctx.text))
     await ctx.alert_staff(ctx.community.id, [note], "handoff", urgent=True)
     return await ctx.ask(TALKING, [Reply(RELAYED)], {"id": handoff_id}, ttl=TTL)
 

@@ -40,11 +40,6 @@ def _parts(choice: str) -> tuple[str, str, str]:
     return head, first, second
 
 
-def _who(ctx: Context) -> str:
-    name = ctx.resident.display_name if ctx.resident else None
-    return name or "一位居民"
-
-
 @router.intent("suggestion")
 async def submit(ctx: Context) -> list[Reply]:
     """Store a suggestion, answer with its number and topic, and offer what comes next."""
@@ -111,7 +106,7 @@ async def _alert_staff(ctx: Context, suggestion: Suggestion, *, urgent: bool) ->
     text = template.format(
         id=suggestion.id,
         topic=TOPICS[suggestion.topic],
-        who=_who(ctx),
+        who=ctx.speaker,
         snippet=T.snippet(suggestion.text, 80),
     )
     await ctx.alert_staff(suggestion.community_id, [Reply(text)], "staff_alert", urgent=urgent)

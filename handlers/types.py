@@ -31,6 +31,8 @@ class Incoming:
     media: tuple[Media, ...] = ()
     location: tuple[float, float] | None = None
     contact_phone: str | None = None
+    # False when the shared contact card is someone else's, not the sender's own.
+    contact_is_own: bool = True
     # A deep-link or QR-scene payload (a community invite, a staff invite code).
     start_payload: str | None = None
     received_at: datetime = field(default_factory=utcnow)

@@ -97,6 +97,8 @@ class Resident(Base):
     unit: Mapped[str | None] = mapped_column(String(20))
     room: Mapped[str | None] = mapped_column(String(20))
     birth_year: Mapped[int | None] = mapped_column(Integer)
+    # Only with the resident's consent (recorded in ``consents``), for their own staff.
+    phone: Mapped[str | None] = mapped_column(String(20))
     tags: Mapped[list[Any]] = mapped_column(default=list)
     consents: Mapped[dict[str, Any]] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -375,3 +375,15 @@ async def test_a_long_message_is_not_repeated_when_a_later_part_fails(peer: Peer
     assert await deliver_due(app.maker, {"telegram": channel}) == 1
     received = texts(peer.inbox(RESIDENT))
     assert len(received) == 2 and "\n".join(received) == "\n".join(lines)
+
+
+async def test_phone_prompt_offers_the_contact_button(peer: Peer, linli) -> None:
+    _, channel = linli
+    peer.say(RESIDENT, "/phone")
+    await poll(channel)
+    assert keyboard(peer.inbox(RESIDENT)[-1]) == [("同意", "phone:yes"), ("不用了", "phone:no")]
+    peer.press(RESIDENT, "phone:yes")
+    await poll(channel)
+    markup = peer.inbox(RESIDENT)[-1]["message"]["reply_markup"]
+    assert markup["keyboard"] == [[{"text": "📱 分享我的电话", "request_contact": True}]]
+    assert markup["one_time_keyboard"] is True

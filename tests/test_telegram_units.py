@@ -118,6 +118,22 @@ def test_text_photo_voice_location_contact_and_start_payload() -> None:
         )
     )
     assert contact.contact_phone == "13800000000"
+    assert not contact.contact_is_own  # a card without the sender's user id: anyone's
+
+    def card(uid: int) -> dict:
+        return {
+            "update_id": 12,
+            "message": {
+                "message_id": 6,
+                "date": 0,
+                "chat": CHAT,
+                "from": USER,
+                "contact": {"phone_number": "+8613800000000", "first_name": "张", "user_id": uid},
+            },
+        }
+
+    assert to_incoming(_update(card(USER["id"]))).contact_is_own
+    assert not to_incoming(_update(card(USER["id"] + 1))).contact_is_own
 
 
 def test_callback_and_bot_messages() -> None:

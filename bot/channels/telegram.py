@@ -19,6 +19,8 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -47,6 +49,7 @@ RESIDENT_COMMANDS = [
     ("help", "帮助:我能做什么"),
     ("mine", "我的建议"),
     ("human", "转人工"),
+    ("phone", "留电话(自愿)"),
     ("forget", "删除我的信息"),
 ]
 STAFF_COMMANDS = [
@@ -130,7 +133,10 @@ def to_incoming(update: Update, button: str | None = None) -> Incoming | None:
     if message.audio:
         media.append(Media("audio", message.audio.file_id, message.audio.mime_type))
     location = (message.location.latitude, message.location.longitude) if message.location else None
-    phone = message.contact.phone_number if message.contact else None
+    contact = message.contact
+    phone = contact.phone_number if contact else None
+    # A contact card may be anyone's: only the sender's own number may be kept as theirs.
+    own = contact is None or contact.user_id == user.id
     return Incoming(
         CHANNEL,
         str(user.id),
@@ -140,6 +146,7 @@ def to_incoming(update: Update, button: str | None = None) -> Incoming | None:
         media=tuple(media),
         location=location,
         contact_phone=phone,
+        contact_is_own=own,
         start_payload=payload,
     )
 
@@ -390,9 +397,24 @@ class TelegramChannel:
 
     # Sending -----------------------------------------------------------------------------
 
-    async def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
+    async def _markup(self, reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
         if not reply.buttons:
             return None
+        if any(b.kind.startswith("request_") for row in reply.buttons for b in row):
+            # Sharing a contact or a location needs a reply keyboard (inline ones cannot);
+            # its other buttons send their label, which the dispatcher reads as the choice.
+            keys = [
+                [
+                    KeyboardButton(
+                        b.label,
+                        request_contact=b.kind == "request_contact" or None,
+                        request_location=b.kind == "request_location" or None,
+                    )
+                    for b in row
+                ]
+                for row in reply.buttons
+            ]
+            return ReplyKeyboardMarkup(keys, one_time_keyboard=True, resize_keyboard=True)
         rows = []
         for row in reply.buttons:
             cells = []
