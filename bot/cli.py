@@ -16,11 +16,15 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.")
 community_app = typer.Typer(help="Communities served by this deployment.")
 staff_app = typer.Typer(help="Staff rights.")
+wechat_app = typer.Typer(help="The WeChat Official Account.")
+wechat_menu_app = typer.Typer(help="The account's custom menu.")
 suggestions_app = typer.Typer(help="Residents' suggestions.")
 nlp_app = typer.Typer(help="Language understanding on stdin lines (one JSON line out per line).")
 app.add_typer(db_app, name="db")
 app.add_typer(community_app, name="community")
 app.add_typer(staff_app, name="staff")
+app.add_typer(wechat_app, name="wechat")
+wechat_app.add_typer(wechat_menu_app, name="menu")
 app.add_typer(suggestions_app, name="suggestions")
 app.add_typer(nlp_app, name="nlp")
 
@@ -107,7 +111,7 @@ def run(
         from bot import scheduler
         from bot.channels import console
         from bot.demo import seed
-        from bot.serve import serve_channels
+        from bot.serve import platforms_configured, serve_channels
         from storage import suggestions
         from storage.engine import transaction
 
@@ -118,7 +122,7 @@ def run(
                     empty = not await suggestions.export_rows(session, _operator_scope())
                     if empty:
                         await seed(session)
-            if linli.config.telegram.token:
+            if platforms_configured(linli):
                 await serve_channels(linli)
                 return
             clock = scheduler.build(linli, {})
@@ -277,6 +281,26 @@ def staff_invite(
             await linli.close()
 
     print(_run(main))
+
+
+@wechat_menu_app.command("push")
+def wechat_menu_push() -> None:
+    """Create the custom menu from [wechat] menu in the config (replacing the old one)."""
+
+    async def main() -> dict:
+        from bot.channels.wechat import MenuRefused, push_menu
+
+        config = _config()
+        if not (config.wechat.token and config.wechat.appid and config.wechat.secret):
+            fail("WeChat is not configured: set [wechat] token, appid and secret")
+        try:
+            return await push_menu(config.wechat, config.redis.url)
+        except MenuRefused as exc:
+            raise ValueError(str(exc)) from exc
+
+    menu = _run(main)
+    names = [b["name"] for b in menu["button"]]
+    print(f"menu pushed: {' / '.join(names)}")
 
 
 @staff_app.command("add")

@@ -22,6 +22,10 @@ ENV_OVERRIDES = {
     "LINLI_DUTY_PHONE": ("community", "duty_phone"),
     "LINLI_LOG_LEVEL": ("log", "level"),
     "LINLI_TELEGRAM_TOKEN": ("telegram", "token"),
+    "LINLI_WECHAT_TOKEN": ("wechat", "token"),
+    "LINLI_WECHAT_SECRET": ("wechat", "secret"),
+    "LINLI_WECHAT_AES_KEY": ("wechat", "encoding_aes_key"),
+    "LINLI_REDIS_URL": ("redis", "url"),
 }
 
 
@@ -126,6 +130,79 @@ class TelegramConfig(_Section):
         return self
 
 
+class MenuButton(_Section):
+    """One button of the WeChat custom menu: a command to send, or a sub-menu."""
+
+    name: str = Field(min_length=1, max_length=16)
+    # What a click sends, as if the resident had typed it (e.g. "我的建议", "/help").
+    command: str | None = None
+    url: str | None = None
+    sub: list[MenuButton] = Field(default_factory=list, max_length=5)
+
+    @model_validator(mode="after")
+    def _one_action(self) -> MenuButton:
+        actions = [bool(self.command), bool(self.url), bool(self.sub)]
+        if sum(actions) != 1:
+            raise ValueError(f"menu button {self.name!r} needs one of command, url or sub")
+        return self
+
+
+DEFAULT_MENU = [
+    MenuButton(name="我要建议", command="帮助"),
+    MenuButton(name="我的建议", command="我的建议"),
+    MenuButton(
+        name="更多",
+        sub=[
+            MenuButton(name="转人工", command="转人工"),
+            MenuButton(name="留电话", command="留电话"),
+        ],
+    ),
+]
+
+
+class WeChatConfig(_Section):
+    """The WeChat Official Account (enabled when a token is set)."""
+
+    token: str | None = None
+    appid: str | None = None
+    secret: str | None = None
+    # The 43-character EncodingAESKey; needed for "compatible" and "safe" modes.
+    encoding_aes_key: str | None = Field(default=None, min_length=43, max_length=43)
+    mode: Literal["plain", "compatible", "safe"] = "safe"
+    path: str = "/wechat"
+    # WeChat's API (tests point this at a fake).
+    api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    # WeChat waits 5 s for a passive reply; after this, answer "success" and send later.
+    reply_budget_seconds: float = Field(default=4.0, gt=0, le=4.5)
+    # A template message id for notices (service accounts); customer-service text otherwise.
+    notice_template_id: str | None = None
+    notice_template_field: str = "content"
+    # Where pictures residents send are kept (WeChat deletes its copy after 3 days).
+    media_dir: str = "var/media"
+    menu: list[MenuButton] = Field(default_factory=lambda: list(DEFAULT_MENU), max_length=3)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("path must start with '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> WeChatConfig:
+        if self.token and not (self.appid and self.secret):
+            raise ValueError("a WeChat token needs appid and secret too")
+        if self.token and self.mode != "plain" and not self.encoding_aes_key:
+            raise ValueError(f"mode {self.mode!r} needs encoding_aes_key (43 characters)")
+        return self
+
+
+class RedisConfig(_Section):
+    """Redis, for sharing the WeChat access token between processes (memory otherwise)."""
+
+    url: str | None = None
+
+
 class HttpConfig(_Section):
     """linli's HTTP server (webhooks, /healthz)."""
 
@@ -149,6 +226,8 @@ class Config(_Section):
     conversation: ConversationConfig = Field(default_factory=ConversationConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+    wechat: WeChatConfig = Field(default_factory=WeChatConfig)
+    redis: RedisConfig = Field(default_factory=RedisConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 

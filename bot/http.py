@@ -1,4 +1,4 @@
-"""linli's HTTP server: the Telegram webhook and /healthz (Starlette, served by uvicorn)."""
+"""linli's HTTP server: the Telegram webhook, the WeChat callback and /healthz (Starlette)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,28 @@ def webhook_secret(token: str) -> str:
     return derived_secret(token, "webhook-secret", 32)
 
 
-def build(channel: Any, health: Any) -> Starlette:
-    """Build the web app for a Telegram channel (``channel``) and a health check coroutine."""
+def build(health: Any, telegram: Any = None, wechat: Any = None) -> Starlette:
+    """Build the web app: /healthz, and the Telegram webhook and WeChat callback if enabled."""
+    routes = [Route("/healthz", _healthz(health), methods=["GET"])]
+    if telegram is not None:
+        routes.append(_telegram_route(telegram))
+    if wechat is not None:
+        routes.append(_wechat_route(wechat))
+    return Starlette(routes=routes)
+
+
+def _healthz(health: Any) -> Any:
+    async def healthz(_request: Request) -> Response:
+        try:
+            await health()
+        except Exception as exc:
+            return JSONResponse({"ok": False, "error": type(exc).__name__}, status_code=503)
+        return JSONResponse({"ok": True})
+
+    return healthz
+
+
+def _telegram_route(channel: Any) -> Route:
     token = channel.config.token
     secret = webhook_secret(token)
 
@@ -55,15 +75,40 @@ def build(channel: Any, health: Any) -> Starlette:
         await channel.receive(payload)
         return Response("ok")
 
-    async def healthz(_request: Request) -> Response:
-        try:
-            await health()
-        except Exception as exc:
-            return JSONResponse({"ok": False, "error": type(exc).__name__}, status_code=503)
-        return JSONResponse({"ok": True})
+    return Route(webhook_path(token), telegram_webhook, methods=["POST"])
 
-    routes = [
-        Route(webhook_path(token), telegram_webhook, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ]
-    return Starlette(routes=routes)
+
+def _wechat_route(channel: Any) -> Route:
+    from bot.channels.wechat import MAX_BODY as WECHAT_MAX_BODY
+    from bot.channels.wechat import CallbackRejected
+
+    async def wechat_callback(request: Request) -> Response:
+        query = dict(request.query_params)
+        try:
+            if request.method == "GET":
+                return PlainTextResponse(channel.verify(query))
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > WECHAT_MAX_BODY:
+                raise CallbackRejected(413, "body too large")
+            answer = await channel.callback(query, await _capped_body(request, WECHAT_MAX_BODY))
+        except CallbackRejected as exc:
+            log.info("wechat callback rejected (%s): %s", exc.status, exc)
+            return PlainTextResponse(str(exc), status_code=exc.status)
+        media = "text/plain" if answer == "success" else "application/xml"
+        return Response(answer, media_type=media)
+
+    return Route(channel.config.path, wechat_callback, methods=["GET", "POST"])
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """Read a body, but stop (and refuse) once it grows past ``limit``."""
+    from bot.channels.wechat import CallbackRejected
+
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise CallbackRejected(413, "body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)

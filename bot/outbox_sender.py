@@ -59,8 +59,8 @@ class ChannelSender(Protocol):
 
     name: str
 
-    async def send(self, recipient: str, reply: Reply) -> str | None:
-        """Deliver one reply; return the platform's message id if it has one."""
+    async def send(self, recipient: str, reply: Reply, kind: str = "") -> str | None:
+        """Deliver one reply (of an outbox ``kind``); return the platform's message id."""
         ...
 
 
@@ -76,13 +76,13 @@ async def deliver_due(
     async with transaction(maker) as session:
         await outbox.release_stale(session, now - STALE_AFTER)
         rows = await outbox.claim_due(session, list(senders), now, batch, recipient)
-        claimed = [(r.id, r.channel, r.recipient, dict(r.payload)) for r in rows]
+        claimed = [(r.id, r.channel, r.recipient, r.kind, dict(r.payload)) for r in rows]
     sent = 0
-    for row_id, channel, to, payload in claimed:
+    for row_id, channel, to, kind, payload in claimed:
         status, error, platform_id = OutboxStatus.SENT, None, None
         try:
             try:
-                platform_id = await senders[channel].send(to, Reply.from_dict(payload))
+                platform_id = await senders[channel].send(to, Reply.from_dict(payload), kind)
             except PartlyDelivered as partly:
                 async with transaction(maker) as session:
                     await outbox.replace_payload(session, row_id, partly.remaining.to_dict())

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import Any
 
 import uvicorn
 
@@ -20,46 +21,70 @@ async def _health(app: App) -> None:
         await conn.exec_driver_sql("SELECT 1")
 
 
-def http_server(app: App, channel: object) -> uvicorn.Server:
-    """Build (not start) the uvicorn server for the webhook and /healthz."""
+def http_server(app: App, telegram: Any = None, wechat: Any = None) -> uvicorn.Server:
+    """Build (not start) the uvicorn server for the webhook, the WeChat callback and /healthz."""
     from bot.http import build
 
-    web = build(channel, lambda: _health(app))
+    web = build(lambda: _health(app), telegram=telegram, wechat=wechat)
     config = uvicorn.Config(
-        web, host=app.config.http.host, port=app.config.http.port, log_level="warning"
+        web,
+        host=app.config.http.host,
+        port=app.config.http.port,
+        log_level="warning",
+        lifespan="off",
     )
     return uvicorn.Server(config)
 
 
-async def serve_channels(app: App) -> None:
-    """Start Telegram (polling or webhook) with the scheduler; stop on SIGINT/SIGTERM."""
-    from bot.channels.telegram import TelegramChannel
+def platforms_configured(app: App) -> bool:
+    """Tell whether any platform channel is configured (else linli opens the console)."""
+    return bool(app.config.telegram.token or app.config.wechat.token)
 
-    settings = app.config.telegram
-    telegram = TelegramChannel(app, settings)
-    await telegram.start()
-    clock = scheduler.build(app, {telegram.name: telegram})
+
+async def serve_channels(app: App) -> None:
+    """Start Telegram (polling or webhook) and WeChat with the scheduler; stop on a signal."""
+    config = app.config
+    senders: dict[str, Any] = {}
+    telegram = wechat = None
+    if config.telegram.token:
+        from bot.channels.telegram import TelegramChannel
+
+        telegram = TelegramChannel(app, config.telegram)
+        await telegram.start()
+        senders[telegram.name] = telegram
+    if config.wechat.token:
+        from bot.channels.wechat import WeChatChannel
+
+        wechat = WeChatChannel(app, config.wechat, config.redis.url)
+        senders[wechat.name] = wechat
+    clock = scheduler.build(app, senders)
     clock.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    server = http_server(app, telegram)
+    server = http_server(app, telegram, wechat)
     web = asyncio.create_task(server.serve())
     try:
-        await telegram.inbox.recover()  # whatever a previous run stored but did not finish
-        if settings.mode == "webhook":
-            assert settings.webhook_url is not None  # checked by the config
-            await telegram.set_webhook(settings.webhook_url)
-            log.info("linli is running on Telegram (webhook)")
-            await stop.wait()
-        else:
-            await telegram.bot.delete_webhook(drop_pending_updates=False)
-            log.info("linli is running on Telegram (polling)")
-            await telegram.poll_forever(stop)
+        if wechat is not None:
+            log.info("linli is answering WeChat at %s", config.wechat.path)
+        if telegram is not None:
+            await telegram.inbox.recover()  # what a previous run stored but did not finish
+            if config.telegram.mode == "webhook":
+                assert config.telegram.webhook_url is not None  # checked by the config
+                await telegram.set_webhook(config.telegram.webhook_url)
+                log.info("linli is running on Telegram (webhook)")
+            else:
+                await telegram.bot.delete_webhook(drop_pending_updates=False)
+                log.info("linli is running on Telegram (polling)")
+                await telegram.poll_forever(stop)
+        await stop.wait()
     finally:
         server.should_exit = True
         await web
         clock.shutdown(wait=False)
-        await telegram.stop()
+        if wechat is not None:
+            await wechat.stop()
+        if telegram is not None:
+            await telegram.stop()

@@ -21,7 +21,7 @@ class FakeSender:
         self.outcomes = outcomes
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, recipient: str, reply: Reply) -> str | None:
+    async def send(self, recipient: str, reply: Reply, kind: str = "") -> str | None:
         outcome = self.outcomes.get(recipient)
         if outcome is not None:
             raise outcome

@@ -162,7 +162,7 @@ async def test_failed_sends_are_retried_for_a_day(app) -> None:
     class Down:
         name = "console"
 
-        async def send(self, recipient, reply):
+        async def send(self, recipient, reply, kind=""):
             raise ConnectionError("down")
 
     async with transaction(app.maker) as session:

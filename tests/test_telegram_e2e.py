@@ -202,7 +202,7 @@ async def test_webhook_rejects_malformed_bodies(peer: Peer, linli) -> None:
     async def healthy() -> None:
         return None
 
-    web = build(channel, healthy)
+    web = build(healthy, telegram=channel)
     headers = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)}
     transport = httpx.ASGITransport(app=web)
     async with httpx.AsyncClient(transport=transport, base_url="http://linli") as client:

@@ -7,23 +7,12 @@ import sys
 from typing import TextIO
 
 from bot.app import App
+from bot.channels.plaintext import render
 from bot.outbox_sender import deliver_due
 from handlers.types import Incoming, Reply
 
 CHANNEL = "console"
 PROMPT = "你> "
-
-
-def render(reply: Reply) -> str:
-    """Render a reply for a terminal: text, then numbered choices to type."""
-    lines = [reply.text]
-    labels = [b.label for row in reply.buttons for b in row if b.kind == "callback" and b.data]
-    if labels:
-        choices = ",".join(f"{i} {label}" for i, label in enumerate(labels, 1))
-        lines.append(f"回复 {choices}")
-    if reply.image:
-        lines.append(f"[图片] {reply.image}")
-    return "\n".join(lines)
 
 
 class ConsoleSender:
@@ -35,7 +24,7 @@ class ConsoleSender:
         """Write to ``out``."""
         self.out = out
 
-    async def send(self, recipient: str, reply: Reply) -> str | None:
+    async def send(self, recipient: str, reply: Reply, kind: str = "") -> str | None:
         """Print a pushed message."""
         print(f"邻里(通知)> {render(reply)}", file=self.out, flush=True)
         return None

@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import App
+from bot.channels import plaintext
 from bot.config import TelegramConfig
 from bot.inbox import Inbox
 from bot.outbox_sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, RetryLater
@@ -63,44 +64,9 @@ STAFF_COMMANDS = [
 ]
 
 
-def _units(text: str) -> int:
-    """Return a text's length as Telegram counts it: UTF-16 code units (an emoji may be 2)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _fitting(line: str, limit: int) -> int:
-    """Return how many characters of ``line`` fit in ``limit`` UTF-16 units."""
-    units = 0
-    for count, char in enumerate(line):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return count
-    return len(line)
-
-
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split a long text into messages within Telegram's limit, at line breaks."""
-    if _units(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current: str | None = None  # None: nothing gathered yet ("" is a blank line)
-    for line in text.split("\n"):
-        while _units(line) > limit:  # one enormous line: cut it hard
-            if current is not None:
-                parts.append(current)
-                current = None
-            cut = _fitting(line, limit)
-            parts.append(line[:cut])
-            line = line[cut:]
-        candidate = line if current is None else f"{current}\n{line}"
-        if _units(candidate) > limit:
-            parts.append(current or "")
-            current = line
-        else:
-            current = candidate
-    if current is not None:
-        parts.append(current)
-    return parts
+    """Split a long text into messages within Telegram's limit (UTF-16 units), at line breaks."""
+    return plaintext.split_text(text, limit, plaintext.utf16_units)
 
 
 def to_incoming(update: Update, button: str | None = None) -> Incoming | None:
@@ -474,7 +440,7 @@ class TelegramChannel:
             raise PartlyDelivered(exc, rest) from exc
         return str(sent.message_id) if sent is not None else None
 
-    async def send(self, recipient: str, reply: Reply) -> str | None:
+    async def send(self, recipient: str, reply: Reply, kind: str = "") -> str | None:
         """Deliver an outbox message, translating Telegram's errors for the sender."""
         try:
             return await self.deliver(recipient, reply)

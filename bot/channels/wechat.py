@@ -1,0 +1,395 @@
+"""The WeChat Official Account channel: the only module that imports wechatpy.
+
+WeChat POSTs each message to linli's callback and waits 5 s for the HTTP answer (the passive
+reply). linli answers in the response when the dispatcher is done within the budget (~4 s);
+otherwise it answers ``success`` and the reply goes out as a customer-service message from the
+outbox (``bot.answer_window``). A retried callback (same MsgId, or for events the same
+FromUserName+CreateTime) has no second effect and gets the same answer if it is ready.
+
+wechatpy 2.0.0a26 is pinned (not 1.8.18): it mass-sends by tag and keeps the access token's
+expiry in the shared session storage (Redis), so every process refreshes it in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+from wechatpy import WeChatClient, parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
+from wechatpy.replies import TextReply
+from wechatpy.session.memorystorage import MemoryStorage
+from wechatpy.utils import check_signature
+
+from bot.answer_window import AnswerWindow
+from bot.app import App
+from bot.channels.plaintext import render, split_text, utf8_bytes
+from bot.config import MenuButton, WeChatConfig
+from bot.outbox_sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, Undeliverable
+from handlers.types import Incoming, Media, Reply
+from storage import outbox, residents
+from storage.engine import transaction
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "wechat"
+MAX_BODY = 64 * 1024  # WeChat's messages are a few kB; anything near this is not WeChat
+PASSIVE_BYTES = 2048
+NOT_HEARD = "没听清,请再说一遍或打字。"
+UNSUPPORTED = "暂不支持这种消息。请发文字或语音告诉我,或发送“帮助”。"
+WELCOME = "欢迎关注!有什么建议或需要,直接发文字或语音给我。"
+CLICK_PREFIX = "linli:"
+# Outbox kinds that are notices to a resident (a template message when one is configured).
+NOTICE_KINDS = frozenset({"staff_reply", "resolved", "closed", "broadcast", "reminder"})
+# Customer-service errors that waiting will not fix: the 48-hour window closed (45015), its
+# 5 messages are used up (45047), the user unfollowed (43004) or is unknown (40003).
+CLOSED_WINDOW = {45015, 45047}
+GONE = {43004, 40003}
+TOKEN_ERRORS = {40001, 40014, 42001}
+
+
+class CallbackRejected(Exception):
+    """A callback linli will not act on; ``status`` is the HTTP answer (403, 400, 413)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        """Keep the HTTP status and a reason for the log."""
+        super().__init__(reason)
+        self.status = status
+
+
+class _Client(WeChatClient):
+    """wechatpy's client pointed at a configurable API, with one token refresher.
+
+    The stock client fetches its token from a fixed URL without a timeout, refreshes from every
+    thread at once on a cold start, and retries a bad token without end; this one does not.
+    """
+
+    def __init__(self, config: WeChatConfig, session: Any, lock: Any) -> None:
+        super().__init__(config.appid, config.secret, session=session, timeout=10, auto_retry=False)
+        self.API_BASE_URL = config.api_base_url
+        self._refresh_lock = lock
+
+    def fetch_access_token(self) -> dict[str, Any]:
+        with self._refresh_lock:
+            # Another thread (or process, through Redis) may have refreshed it meanwhile.
+            expires_at = self.expires_at
+            fresh = bool(expires_at) and expires_at - time.time() > 60
+            if fresh and self.session.get(self.access_token_key):
+                return {}
+            response = self._http.get(
+                self.API_BASE_URL + "token",
+                params={
+                    "grant_type": "client_credential",
+                    "appid": self.appid,
+                    "secret": self.secret,
+                },
+                timeout=self.timeout,
+            )
+            result = response.json()
+            if result.get("errcode"):
+                raise WeChatClientException(result["errcode"], result.get("errmsg"), client=self)
+            expires_in = int(result.get("expires_in", 7200))
+            self.session.set(self.access_token_key, result["access_token"], expires_in)
+            self.expires_at = int(time.time()) + expires_in
+            return result
+
+    def call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call an API once more with a fresh token if WeChat says the token went bad."""
+        try:
+            return method(*args, **kwargs)
+        except WeChatClientException as exc:
+            if exc.errcode not in TOKEN_ERRORS:
+                raise
+            self.session.delete(self.access_token_key)
+            self.fetch_access_token()
+            return method(*args, **kwargs)
+
+
+def _session_and_lock(redis_url: str | None, appid: str) -> tuple[Any, Any]:
+    if not redis_url:
+        return MemoryStorage(), threading.Lock()
+    import redis
+    from wechatpy.session.redisstorage import RedisStorage
+
+    client = redis.Redis.from_url(redis_url)
+    # One refresher across processes: the lock lives in Redis too.
+    lock = client.lock(f"linli:wechat:{appid}:token-refresh", timeout=30, blocking_timeout=30)
+    return RedisStorage(client, prefix="linli:wechat"), lock
+
+
+def make_client(config: WeChatConfig, redis_url: str | None = None) -> _Client:
+    """Return an API client whose access token lives in Redis (if given) or in memory."""
+    session, lock = _session_and_lock(redis_url, str(config.appid))
+    return _Client(config, session, lock)
+
+
+class MenuRefused(Exception):
+    """WeChat (or the network) refused the custom menu."""
+
+
+async def push_menu(config: WeChatConfig, redis_url: str | None = None) -> dict[str, Any]:
+    """Create the custom menu from the config; return the menu sent."""
+    menu = menu_json(config.menu)
+    client = make_client(config, redis_url)
+    try:
+        await asyncio.to_thread(client.call, client.menu.create, menu)
+    except WeChatClientException as exc:
+        raise MenuRefused(f"WeChat refused the menu: {exc.errcode} {exc.errmsg}") from exc
+    except requests.RequestException as exc:
+        raise MenuRefused(f"cannot reach WeChat's API ({type(exc).__name__})") from exc
+    return menu
+
+
+def safe_cdata(text: str) -> str:
+    """Keep user text from ending the reply's CDATA section early."""
+    return text.replace("]]>", "]] >")
+
+
+def menu_json(buttons: list[MenuButton]) -> dict[str, Any]:
+    """Return WeChat's custom-menu JSON; a click sends its command as if typed."""
+
+    def one(button: MenuButton) -> dict[str, Any]:
+        if button.sub:
+            return {"name": button.name, "sub_button": [one(b) for b in button.sub]}
+        if button.url:
+            return {"type": "view", "name": button.name, "url": button.url}
+        return {"type": "click", "name": button.name, "key": CLICK_PREFIX + str(button.command)}
+
+    return {"button": [one(b) for b in buttons]}
+
+
+class WeChatChannel:
+    """Takes WeChat's callbacks, hands messages to the dispatcher, sends from the outbox."""
+
+    name = CHANNEL
+
+    def __init__(self, app: App, config: WeChatConfig, redis_url: str | None = None) -> None:
+        """Set up the crypto (safe/compatible modes) and the API client."""
+        assert config.token and config.appid
+        self.app = app
+        self.config = config
+        self.crypto = (
+            WeChatCrypto(config.token, config.encoding_aes_key, config.appid)
+            if config.encoding_aes_key
+            else None
+        )
+        self.client = make_client(config, redis_url)
+        self.window = AnswerWindow(self._send_later)
+        self._fetching: set[asyncio.Task[None]] = set()
+
+    async def stop(self) -> None:
+        """Let messages being handled finish (their answers go out through the outbox)."""
+        await self.window.close()
+        for task in list(self._fetching):
+            task.cancel()
+
+    # Receiving ---------------------------------------------------------------------------
+
+    def verify(self, query: dict[str, str]) -> str:
+        """Answer WeChat's URL verification: the echostr, if the signature is right."""
+        self._check_signature(query)
+        return query.get("echostr", "")
+
+    async def callback(self, query: dict[str, str], body: bytes) -> str:
+        """Handle one POSTed message; return the passive reply (XML) or ``success``."""
+        deadline = asyncio.get_running_loop().time() + self.config.reply_budget_seconds
+        if len(body) > MAX_BODY:
+            raise CallbackRejected(413, "body too large")
+        self._check_signature(query)
+        if not body.strip():
+            raise CallbackRejected(400, "empty body")
+        encrypted = query.get("encrypt_type") == "aes"
+        xml = self._open(query, body, encrypted)
+        try:
+            message = parse_message(xml)
+        except Exception as exc:  # expat, missing fields, entities: all malformed input
+            raise CallbackRejected(400, f"malformed XML ({type(exc).__name__})") from exc
+        if message is None or not message.source:
+            raise CallbackRejected(400, "not a WeChat message")
+        key = _dedupe_key(message)
+        replies = await self.window.answer(key, lambda: self._handle(message, key), deadline)
+        if not replies:
+            return "success"
+        return self._passive(message, key, replies, query, encrypted)
+
+    def _check_signature(self, query: dict[str, str]) -> None:
+        try:
+            check_signature(
+                self.config.token,
+                query.get("signature", ""),
+                query.get("timestamp", ""),
+                query.get("nonce", ""),
+            )
+        except InvalidSignatureException as exc:
+            raise CallbackRejected(403, "bad signature") from exc
+
+    def _open(self, query: dict[str, str], body: bytes, encrypted: bool) -> str:
+        """Return the message XML, decrypted in safe/compatible mode."""
+        if not encrypted:
+            if self.config.mode == "safe":
+                raise CallbackRejected(403, "plaintext message in safe mode")
+            return body.decode("utf-8", errors="replace")
+        if self.crypto is None:
+            raise CallbackRejected(400, "encrypted message but no encoding_aes_key")
+        try:
+            return self.crypto.decrypt_message(
+                body, query.get("msg_signature", ""), query["timestamp"], query["nonce"]
+            )
+        except InvalidSignatureException as exc:
+            raise CallbackRejected(403, "bad msg_signature") from exc
+        except Exception as exc:  # wrong appid, bad padding, no <Encrypt>, malformed XML
+            raise CallbackRejected(400, f"cannot decrypt ({type(exc).__name__})") from exc
+
+    async def _handle(self, message: Any, key: str) -> list[Reply]:
+        """Turn a WeChat message into an Incoming and let the dispatcher answer it."""
+        user = str(message.source)
+        kind = message.type
+        event = getattr(message, "event", "")
+        base: dict[str, Any] = {"message_id": key}
+        lead: list[Reply] = []
+        if kind == "text":
+            incoming = Incoming(CHANNEL, user, message.content or "", **base)
+        elif kind == "voice":
+            heard = (message.recognition or "").strip()
+            if not heard:
+                return [Reply(NOT_HEARD)]
+            incoming = Incoming(CHANNEL, user, heard, **base)
+        elif kind == "image":
+            self._keep_picture(str(message.media_id))
+            media = (Media("photo", str(message.media_id), "image/jpeg"),)
+            incoming = Incoming(CHANNEL, user, "", media=media, **base)
+        elif kind == "location":
+            place = (float(message.location_x), float(message.location_y))
+            incoming = Incoming(CHANNEL, user, "", location=place, **base)
+        elif kind == "event" and event in ("subscribe", "subscribe_scan", "scan"):
+            await self._set_active(user, True)
+            scene = getattr(message, "scene_id", None) or None
+            lead = [Reply(WELCOME)] if event != "scan" else []
+            incoming = Incoming(CHANNEL, user, "/start", start_payload=scene, **base)
+        elif kind == "event" and event == "unsubscribe":
+            await self._set_active(user, False)
+            return []
+        elif kind == "event" and event == "click":
+            command = str(message.key or "")
+            text = command[len(CLICK_PREFIX) :] if command.startswith(CLICK_PREFIX) else "帮助"
+            incoming = Incoming(CHANNEL, user, text, **base)
+        elif kind == "event":
+            return []  # menu links, location reports, template receipts: nothing to say
+        else:
+            return [Reply(UNSUPPORTED)]
+        return lead + await self.app.dispatcher.handle(incoming)
+
+    def _passive(
+        self, message: Any, key: str, replies: list[Reply], query: dict[str, str], encrypted: bool
+    ) -> str:
+        """Build the passive reply: the first 2048 bytes; the rest follows from the outbox."""
+        text = safe_cdata("\n\n".join(render(r) for r in replies))
+        first, *rest = split_text(text, PASSIVE_BYTES, utf8_bytes)
+        if rest:
+            task = asyncio.create_task(self._send_later(f"{key}:rest", [Reply(p) for p in rest]))
+            self._fetching.add(task)
+            task.add_done_callback(self._fetching.discard)
+        xml = TextReply(source=message.target, target=message.source, content=first).render()
+        if not encrypted:
+            return xml
+        assert self.crypto is not None
+        return self.crypto.encrypt_message(xml, query.get("nonce", ""), query.get("timestamp"))
+
+    async def _send_later(self, key: str, replies: list[Reply]) -> None:
+        """Queue answers as customer-service messages (a retried callback queues nothing)."""
+        recipient = key.split(":", 1)[0]  # keys start with the sender's openid
+        async with transaction(self.app.maker) as session:
+            for i, reply in enumerate(replies):
+                await outbox.enqueue(
+                    session,
+                    channel=CHANNEL,
+                    recipient=recipient,
+                    kind="reply",
+                    payload={**reply.to_dict(), "text": safe_cdata(reply.text)},
+                    dedupe_key=f"wechat:{key}:{i}",
+                )
+
+    async def _set_active(self, user: str, active: bool) -> None:
+        async with transaction(self.app.maker) as session:
+            resident = await residents.find_by_account(session, CHANNEL, user)
+            if resident is not None:
+                await residents.set_active(session, resident.id, active)
+
+    def _keep_picture(self, media_id: str) -> None:
+        """Fetch a picture in the background: WeChat deletes received media after 3 days."""
+        task = asyncio.create_task(self._fetch_picture(media_id))
+        self._fetching.add(task)
+        task.add_done_callback(self._fetching.discard)
+
+    async def _fetch_picture(self, media_id: str) -> None:
+        target = picture_path(self.config, media_id)
+        for attempt in range(3):
+            try:
+                response = await asyncio.to_thread(
+                    self.client.call, self.client.media.download, media_id
+                )
+                content = getattr(response, "content", None)
+                if not content:
+                    raise ValueError(f"no picture in the answer: {response!r}"[:200])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+                return
+            except Exception as exc:
+                log.warning("fetching WeChat picture %s failed: %s", media_id, exc)
+                await asyncio.sleep(2**attempt)
+
+    # Sending -----------------------------------------------------------------------------
+
+    async def send(self, recipient: str, reply: Reply, kind: str = "") -> str | None:
+        """Send an outbox message: a template notice if configured, else customer-service."""
+        text = safe_cdata(render(reply))
+        if kind in NOTICE_KINDS and self.config.notice_template_id:
+            data = {self.config.notice_template_field: {"value": text}}
+            await self._api(
+                self.client.message.send_template, recipient, self.config.notice_template_id, data
+            )
+            return None
+        parts = split_text(text, PASSIVE_BYTES, utf8_bytes)
+        sent = False
+        try:
+            while parts:
+                await self._api(self.client.message.send_text, recipient, parts[0])
+                parts.pop(0)
+                sent = True
+        except Exception as exc:
+            if not sent:
+                raise
+            raise PartlyDelivered(exc, Reply("\n".join(parts))) from exc
+        return None
+
+    async def _api(self, method: Any, *args: Any) -> Any:
+        """Call WeChat off the event loop (wechatpy is synchronous); translate its errors."""
+        try:
+            return await asyncio.to_thread(self.client.call, method, *args)
+        except WeChatClientException as exc:
+            if exc.errcode in CLOSED_WINDOW:
+                raise Undeliverable(f"{exc.errcode} {exc.errmsg}") from exc
+            if exc.errcode in GONE:
+                raise RecipientBlocked(f"{exc.errcode} {exc.errmsg}") from exc
+            raise
+        except requests.Timeout as exc:
+            raise OutcomeUnknown(str(exc)) from exc
+
+
+def picture_path(config: WeChatConfig, media_id: str) -> Path:
+    """Return where a picture a resident sent is kept."""
+    safe = "".join(c for c in media_id if c.isalnum() or c in "-_")
+    return Path(config.media_dir) / CHANNEL / f"{safe}.jpg"
+
+
+def _dedupe_key(message: Any) -> str:
+    """Return ``openid:m<MsgId>``; events have no MsgId (it is 0): they go by their time."""
+    if message.id:
+        return f"{message.source}:m{message.id}"
+    return f"{message.source}:e{message.time}:{getattr(message, 'event', '')}"

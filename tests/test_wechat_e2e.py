@@ -1,0 +1,305 @@
+"""WeChat end to end over real HTTP: WeChat's side played from Tencent's published algorithm.
+
+linli's callback runs in uvicorn on 127.0.0.1; the tests POST to it as WeChat does (signed,
+plain or AES-encrypted) and read its passive replies; what linli sends later goes to a fake of
+WeChat's HTTP API. Neither fake uses wechatpy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App, open_app
+from bot.channels.wechat import WeChatChannel
+from bot.outbox_sender import deliver_due
+from bot.serve import http_server
+from storage.models import OutboxMessage, Resident, Suggestion
+from tests.conftest import make_config
+from tests.wechat_api_fake import FakeWeChatAPI
+from tests.wechat_peer import WeChatPeer
+
+TOKEN = "linli-callback-token"
+AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+USER = "oLinliResident00000000000001"
+VECTOR = json.loads((Path(__file__).parent / "data" / "wechat-callback-vector.json").read_text())
+
+
+@pytest.fixture
+def api() -> Iterator[FakeWeChatAPI]:
+    with FakeWeChatAPI() as fake:
+        yield fake
+
+
+@dataclass
+class Linli:
+    """A running linli with the WeChat channel, and WeChat's side of it."""
+
+    app: App
+    channel: WeChatChannel
+    peer: WeChatPeer
+    http: httpx.AsyncClient
+    safe: bool = False
+
+    async def post(self, xml: str, **overrides: str) -> httpx.Response:
+        request = self.peer.safe_request if self.safe else self.peer.plain_request
+        query, body = request(xml)
+        query.update(overrides)
+        return await self.http.post(self.peer.base_url, params=query, content=body.encode())
+
+    async def say(self, text: str, msg_id: int, user: str = USER) -> str:
+        response = await self.post(self.peer.text_xml(user, text, msg_id))
+        assert response.status_code == 200, response.text
+        return self.peer.read_reply(response.text, self.safe).get("Content", "")
+
+    async def count(self, model) -> int:
+        async with self.app.read_maker() as session:
+            return await session.scalar(select(func.count()).select_from(model))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _start(db_url: str, api: FakeWeChatAPI, tmp_path: Path, **wechat) -> AsyncIterator:
+    from tests.conftest import _truncate_pg
+
+    if db_url.startswith("postgresql"):
+        await _truncate_pg(db_url)
+    settings = {
+        "token": TOKEN,
+        "appid": api.appid,
+        "secret": api.secret,
+        "encoding_aes_key": AES_KEY,
+        "mode": "compatible",
+        "api_base_url": api.base_url,
+        "media_dir": str(tmp_path / "media"),
+        **wechat,
+    }
+    port = _free_port()
+    app = await open_app(make_config(db_url, wechat=settings, http={"port": port}))
+    channel = WeChatChannel(app, app.config.wechat)
+    server = http_server(app, wechat=channel)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.01)
+    peer = WeChatPeer(
+        settings["token"], settings["appid"], AES_KEY, f"http://127.0.0.1:{port}/wechat"
+    )
+    async with httpx.AsyncClient(timeout=10) as http:
+        yield Linli(app, channel, peer, http)
+    server.should_exit = True
+    await task
+    await channel.stop()
+    await app.close()
+
+
+@pytest.fixture
+async def linli(db_url: str, api: FakeWeChatAPI, tmp_path: Path) -> AsyncIterator[Linli]:
+    async for running in _start(db_url, api, tmp_path):
+        yield running
+
+
+async def test_url_verification(linli: Linli) -> None:
+    params = linli.peer.verify_params("echo-1234567")
+    answer = await linli.http.get(linli.peer.base_url, params=params)
+    assert answer.status_code == 200 and answer.text == "echo-1234567"
+    params["signature"] = "0" * 40
+    assert (await linli.http.get(linli.peer.base_url, params=params)).status_code == 403
+
+
+@pytest.mark.parametrize("safe", [False, True], ids=["plain", "safe"])
+async def test_a_text_suggestion_and_a_numbered_answer(linli: Linli, safe: bool) -> None:
+    linli.safe = safe
+    answer = await linli.say("私家车越来越多,要规划好停车位,不能停得横七竖八的。", 1001)
+    assert "已收到您的建议(编号 1,分类:停车)" in answer
+    assert "回复 1 分类不对,2 撤回" in answer
+    topics = await linli.say("1", 1002)
+    assert "请选择正确的分类" in topics or "绿化" in topics
+    assert "已改为分类:绿化" in await linli.say("绿化", 1003)
+
+
+async def test_tencents_own_vector_is_accepted(db_url, api, tmp_path) -> None:
+    v = VECTOR
+    async for linli in _start(
+        db_url,
+        api,
+        tmp_path,
+        token=v["token"],
+        encoding_aes_key=v["encoding_aes_key"],
+        appid=v["appid"],
+        mode="safe",
+    ):
+        peer = WeChatPeer(v["token"], v["appid"], v["encoding_aes_key"], linli.peer.base_url)
+        query = {
+            "signature": __import__("tests.wechat_peer").wechat_peer.signature(
+                v["token"], v["timestamp"], v["nonce"]
+            ),
+            "timestamp": v["timestamp"],
+            "nonce": v["nonce"],
+            "encrypt_type": "aes",
+            "msg_signature": v["msg_signature"],
+        }
+        body = (
+            f"<xml><ToUserName><![CDATA[{v['to_user_name']}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{v['encrypt']}]]></Encrypt></xml>"
+        )
+        response = await linli.http.post(peer.base_url, params=query, content=body.encode())
+        assert response.status_code == 200
+        reply = peer.read_reply(response.text, safe=True)
+        assert reply["ToUserName"] == "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
+        assert reply["FromUserName"] == v["to_user_name"]
+        # A plaintext message is refused in safe mode.
+        query, body = peer.plain_request(peer.text_xml("oX", "你好", 1))
+        refused = await linli.http.post(peer.base_url, params=query, content=body.encode())
+        assert refused.status_code == 403
+
+
+async def test_voice_recognition_is_the_text(linli: Linli) -> None:
+    xml = linli.peer.voice_xml(USER, "media-v1", "我要订两份明天的午饭。", 2001)
+    reply = linli.peer.read_reply((await linli.post(xml)).text, False)
+    assert "食堂订餐功能本社区还没有开通" in reply["Content"]
+    silent = linli.peer.voice_xml(USER, "media-v2", "", 2002)
+    reply = linli.peer.read_reply((await linli.post(silent)).text, False)
+    assert reply["Content"] == "没听清,请再说一遍或打字。"
+
+
+async def test_the_same_msgid_three_times_has_one_effect(linli: Linli) -> None:
+    answers = [await linli.say("楼道灯坏了好几天了", 3001) for _ in range(3)]
+    assert len(set(answers)) == 1 and "编号 1" in answers[0]
+    assert await linli.count(Suggestion) == 1
+    # Events have no MsgId: the same sender and CreateTime is the same event.
+    event = linli.peer.event_xml(USER, "CLICK", "linli:我的建议", create_time=1700000000)
+    first = (await linli.post(event)).text
+    assert first == (await linli.post(event)).text
+
+
+async def test_slow_work_answers_success_then_a_customer_service_message(
+    db_url, api, tmp_path
+) -> None:
+    async for linli in _start(db_url, api, tmp_path, reply_budget_seconds=0.4):
+        handle = linli.app.dispatcher.handle
+
+        async def slow(incoming, handle=handle):
+            await asyncio.sleep(0.5)
+            return await handle(incoming)
+
+        linli.app.dispatcher.handle = slow
+        xml = linli.peer.text_xml(USER, "垃圾桶满了没人清理", 4001)
+        assert (await linli.post(xml)).text == "success"
+        # WeChat's retry while the work goes on: still one effect, and it carries the answer.
+        retried = await linli.post(xml)
+        assert "编号 1" in linli.peer.read_reply(retried.text, False).get("Content", "")
+        assert await linli.count(OutboxMessage) == 0
+
+        late = linli.peer.text_xml(USER, "广场舞音响太吵了", 4002)
+        assert (await linli.post(late)).text == "success"
+        await linli.channel.window.close()
+        assert await deliver_due(linli.app.maker, {"wechat": linli.channel}) == 1
+        [sent] = api.sent_texts(USER)
+        assert "编号 2" in sent and "回复 1 分类不对" in sent
+        assert await linli.count(Suggestion) == 2
+
+
+async def test_bad_input_is_refused_and_nothing_is_stored(linli: Linli) -> None:
+    xml = linli.peer.text_xml(USER, "小区停车位太少", 5001)
+    assert (await linli.post(xml, signature="f" * 40)).status_code == 403
+    query, body = linli.peer.plain_request(xml)
+    del query["signature"]
+    assert (
+        await linli.http.post(linli.peer.base_url, params=query, content=body)
+    ).status_code == 403
+    for bad in ("<xml><MsgType>text", "", "not xml at all", "<xml><Content>x</Content></xml>"):
+        query, _ = linli.peer.plain_request(xml)
+        answer = await linli.http.post(linli.peer.base_url, params=query, content=bad.encode())
+        assert answer.status_code == 400, (bad, answer.status_code)
+    query, _ = linli.peer.plain_request(xml)
+    huge = b"<xml>" + b"x" * 1_000_000 + b"</xml>"
+    answer = await linli.http.post(linli.peer.base_url, params=query, content=huge)
+    assert answer.status_code == 413
+    bomb = '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>'
+    query, _ = linli.peer.plain_request(xml)
+    answer = await linli.http.post(linli.peer.base_url, params=query, content=bomb.encode())
+    assert answer.status_code == 400
+    assert await linli.count(Resident) == 0 and await linli.count(Suggestion) == 0
+    assert "编号 1" in await linli.say("小区停车位太少", 5002)  # and it still works
+
+
+async def test_subscribe_unsubscribe_and_a_menu_click(linli: Linli) -> None:
+    welcome = await linli.post(linli.peer.event_xml(USER, "subscribe", create_time=1))
+    content = linli.peer.read_reply(welcome.text, False)["Content"]
+    assert content.startswith("欢迎关注") and "我是邻里小助手" in content
+    await linli.post(linli.peer.event_xml(USER, "unsubscribe", create_time=2))
+    async with linli.app.read_maker() as session:
+        assert (await session.scalar(select(Resident))).active is False
+    await linli.post(linli.peer.event_xml(USER, "subscribe", create_time=3))
+    async with linli.app.read_maker() as session:
+        assert (await session.scalar(select(Resident))).active is True
+    click = await linli.post(linli.peer.event_xml(USER, "CLICK", "linli:我的建议", create_time=4))
+    assert "建议" in linli.peer.read_reply(click.text, False)["Content"]
+    video = linli.peer.text_xml(USER, "", 6001).replace("[text]", "[video]")
+    reply = linli.peer.read_reply((await linli.post(video)).text, False)
+    assert reply["Content"].startswith("暂不支持这种消息")
+
+
+async def test_a_picture_is_fetched_and_kept(linli: Linli, api: FakeWeChatAPI) -> None:
+    api.add_media("media-p1", b"\xff\xd8jpeg-bytes")
+    xml = linli.peer.image_xml(USER, "http://mmbiz.example/p1", "media-p1", 7001)
+    assert (await linli.post(xml)).status_code == 200
+    await asyncio.gather(*linli.channel._fetching)
+    kept = Path(linli.channel.config.media_dir) / "wechat" / "media-p1.jpg"
+    assert kept.read_bytes() == b"\xff\xd8jpeg-bytes"
+    await linli.say("楼道里堆满了杂物", 7002)
+    async with linli.app.read_maker() as session:
+        suggestion = await session.scalar(select(Suggestion))
+    assert suggestion.media and suggestion.media[0]["ref"] == "media-p1"
+
+
+async def test_user_text_cannot_break_the_reply_xml(linli: Linli) -> None:
+    answer = await linli.say("路灯]]></Content><Injected>1</Injected>坏了", 8001)
+    assert "编号 1" in answer and "<Injected>" not in answer.replace("]] >", "")
+
+
+async def test_sending_errors(linli: Linli, api: FakeWeChatAPI) -> None:
+    linli.app.dispatcher  # noqa: B018 - a resident who talked to the account before
+    await linli.say("楼道灯坏了", 9001)
+    channel = linli.channel
+    from handlers.types import Reply
+
+    api.expire_token()  # 40001: one refresh, then the message goes
+    assert await channel.send(USER, Reply("第一条")) is None
+    api.fail_next("message/custom/send", 45015)
+    from bot.outbox_sender import Undeliverable
+
+    with pytest.raises(Undeliverable, match="45015"):
+        await channel.send(USER, Reply("第二条"))
+    api.fail_next("message/custom/send", 45047)
+    with pytest.raises(Undeliverable, match="45047"):
+        await channel.send(USER, Reply("第三条"))
+    assert api.sent_texts(USER) == ["第一条"]
+
+
+async def test_a_long_passive_answer_is_split(linli: Linli, api: FakeWeChatAPI) -> None:
+    from handlers.types import Reply
+
+    async def long(incoming):
+        return [Reply("\n".join(f"第{i}行:" + "很长的说明" * 10 for i in range(40)))]
+
+    linli.app.dispatcher.handle = long
+    answer = await linli.say("说点什么", 10001)
+    assert len(answer.encode()) <= 2048 and answer.startswith("第0行")
+    await asyncio.gather(*linli.channel._fetching)
+    await deliver_due(linli.app.maker, {"wechat": linli.channel})
+    rest = api.sent_texts(USER)
+    assert rest and rest[-1].endswith("第39行:" + "很长的说明" * 10)
+    assert all(len(t.encode()) <= 2048 for t in rest)
