@@ -35,7 +35,9 @@ bench: $(STAMP) $(PEER)
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/classify_throughput.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/telegram_reference.py
 	$(BIN)/python bench/telegram_roundtrip.py
+	$(BIN)/python bench/wechat_callback.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +25,7 @@ from starlette.routing import Route  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, MessageHandler, filters  # noqa: E402
 
-from bench.telegram_roundtrip import TEXTS, Replies, wait_for  # noqa: E402
+from bench.telegram_roundtrip import measure  # noqa: E402
 from tests.telegram_peer import TOKEN, Peer  # noqa: E402
 
 
@@ -72,29 +70,10 @@ async def run(mode: str, latency_messages: int, burst_messages: int) -> None:
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0, timeout=1)
     try:
-        replies = Replies(peer)
-        seen = await asyncio.to_thread(replies.refresh)
-        latencies = []
-        for i in range(latency_messages):
-            start = time.perf_counter()
-            await asyncio.to_thread(peer.say, 7 + i, TEXTS[i % len(TEXTS)] + str(i))
-            seen += 1
-            await wait_for(replies, seen)
-            latencies.append(time.perf_counter() - start)
-        users = range(100_000, 100_000 + burst_messages)
-        start = time.perf_counter()
-        await asyncio.gather(
-            *(asyncio.to_thread(peer.say, u, TEXTS[u % len(TEXTS)]) for u in users)
-        )
-        seen += burst_messages
-        await wait_for(replies, seen)
-        elapsed = time.perf_counter() - start
-        latencies.sort()
-        p50 = statistics.median(latencies) * 1000
-        p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+        p50, p99, rate = await measure(peer, latency_messages, burst_messages, first_replies=1)
         print(
             f"echo {mode:8s} round trip p50 {p50:5.1f} ms, p99 {p99:5.1f} ms; "
-            f"{burst_messages / elapsed:5.0f} msgs/s with {burst_messages} users at once"
+            f"{rate:5.0f} msgs/s with {burst_messages} users at once"
         )
     finally:
         if application.updater is not None and application.updater.running:

@@ -52,6 +52,42 @@ async def wait_for(replies: Replies, count: int, limit: float = 120) -> None:
         await asyncio.sleep(0.005)
 
 
+async def measure(
+    peer: Peer, latency_messages: int, burst_messages: int, first_replies: int
+) -> tuple[float, float, float]:
+    """Return p50 and p99 (ms) one user at a time, and msgs/s with many users at once.
+
+    ``first_replies``: how many messages a user's first message gets back (linli adds its
+    privacy notice); later messages get one.
+    """
+    replies = Replies(peer)
+    seen = await asyncio.to_thread(replies.refresh)
+    latencies = []
+    for i in range(latency_messages):
+        start = time.perf_counter()
+        # A new user each time: one chat is limited to about 1 message a second.
+        await asyncio.to_thread(peer.say, 7 + i, TEXTS[i % len(TEXTS)] + str(i))
+        seen += first_replies
+        await wait_for(replies, seen)
+        latencies.append(time.perf_counter() - start)
+    # Users who have talked to the bot before (most traffic): a first round unmeasured.
+    users = range(100_000, 100_000 + burst_messages)
+    for u in users:
+        await asyncio.to_thread(peer.say, u, "你好")
+    seen += first_replies * burst_messages
+    await wait_for(replies, seen)
+    await asyncio.sleep(1.1)  # let every chat's send budget refill
+    start = time.perf_counter()
+    await asyncio.gather(*(asyncio.to_thread(peer.say, u, TEXTS[u % len(TEXTS)]) for u in users))
+    seen += burst_messages
+    await wait_for(replies, seen)
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    return p50, p99, burst_messages / elapsed
+
+
 async def run(mode: str, latency_messages: int, burst_messages: int) -> None:
     peer = Peer.__new__(Peer)
     Peer.__init__(peer)
@@ -78,37 +114,10 @@ async def run(mode: str, latency_messages: int, burst_messages: int) -> None:
     else:
         task = asyncio.create_task(channel.poll_forever(stop))
     try:
-        # Each first message also gets the privacy notice: count replies, not messages.
-        replies = Replies(peer)
-        seen = await asyncio.to_thread(replies.refresh)
-        latencies = []
-        for i in range(latency_messages):
-            start = time.perf_counter()
-            # A new resident each time: one chat is limited to about 1 message a second.
-            await asyncio.to_thread(peer.say, 7 + i, TEXTS[i % len(TEXTS)] + str(i))
-            seen += 2  # the privacy notice, then the answer
-            await wait_for(replies, seen)
-            latencies.append(time.perf_counter() - start)
-        # Residents who have talked to linli before (most traffic): a first round unmeasured.
-        users = range(100_000, 100_000 + burst_messages)
-        for u in users:
-            await asyncio.to_thread(peer.say, u, "你好")
-        seen += 2 * burst_messages  # privacy notice + help
-        await wait_for(replies, seen)
-        await asyncio.sleep(1.1)  # let every chat's send budget refill
-        start = time.perf_counter()
-        await asyncio.gather(
-            *(asyncio.to_thread(peer.say, u, TEXTS[u % len(TEXTS)]) for u in users)
-        )
-        seen += burst_messages
-        await wait_for(replies, seen)
-        elapsed = time.perf_counter() - start
-        latencies.sort()
-        p50 = statistics.median(latencies) * 1000
-        p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+        p50, p99, rate = await measure(peer, latency_messages, burst_messages, first_replies=2)
         print(
             f"{mode:8s} round trip p50 {p50:5.1f} ms, p99 {p99:5.1f} ms ({latency_messages} msgs); "
-            f"{burst_messages / elapsed:5.0f} msgs/s with {burst_messages} known residents at once"
+            f"{rate:5.0f} msgs/s with {burst_messages} known residents at once"
         )
     finally:
         stop.set()

@@ -20,6 +20,8 @@ from handlers.types import Reply
 
 log = logging.getLogger(__name__)
 
+LATE_ATTEMPTS = 6  # about a minute of database trouble before an answer is given up
+
 Work = Callable[[], Awaitable[list[Reply]]]
 Late = Callable[[str, list[Reply]], Awaitable[None]]
 
@@ -69,6 +71,9 @@ class AnswerWindow:
     async def _run(self, key: str, job: _Job, work: Work) -> None:
         try:
             replies = await work()
+        except asyncio.CancelledError:
+            self._jobs.pop(key, None)  # a retry may start it afresh
+            raise
         except Exception:
             log.exception("handling %s failed", key)
             replies = [Reply(texts.SORRY)]
@@ -78,7 +83,10 @@ class AnswerWindow:
         if job.waiting == 0 and replies:
             # Every request gave up: the answer goes out another way, once.
             job.carried_by = "later"
-            try:
-                await self.late(key, replies)
-            except Exception:
-                log.exception("could not queue the late answer to %s", key)
+            for attempt in range(LATE_ATTEMPTS):
+                try:
+                    await self.late(key, replies)
+                    return
+                except Exception:
+                    log.exception("could not queue the late answer to %s", key)
+                    await asyncio.sleep(2**attempt)

@@ -174,6 +174,8 @@ class WeChatConfig(_Section):
     api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     # WeChat waits 5 s for a passive reply; after this, answer "success" and send later.
     reply_budget_seconds: float = Field(default=4.0, gt=0, le=4.5)
+    # Callbacks whose signed timestamp is further from now are refused (0: never).
+    max_clock_skew_seconds: int = Field(default=300, ge=0, le=86400)
     # A template message id for notices (service accounts); customer-service text otherwise.
     notice_template_id: str | None = None
     notice_template_field: str = "content"

@@ -71,6 +71,8 @@ def _telegram_route(channel: Any) -> Route:
             return Response("bad request", status_code=400)
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             return Response("bad request", status_code=400)
+        if channel.inbox.full:  # Telegram keeps the update and tries again later
+            return Response("busy", status_code=503)
         # Stored (and queued for handling) before Telegram hears 200: a crash loses nothing.
         await channel.receive(payload)
         return Response("ok")
@@ -94,6 +96,10 @@ def _wechat_route(channel: Any) -> Route:
         except CallbackRejected as exc:
             log.info("wechat callback rejected (%s): %s", exc.status, exc)
             return PlainTextResponse(str(exc), status_code=exc.status)
+        except Exception:
+            # WeChat shows the user an error for anything but a reply or "success".
+            log.exception("wechat callback failed")
+            return PlainTextResponse("success")
         media = "text/plain" if answer == "success" else "application/xml"
         return Response(answer, media_type=media)
 

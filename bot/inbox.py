@@ -29,6 +29,10 @@ Payload = dict[str, Any]
 Handler = Callable[[str, Payload], Awaitable[bool]]
 
 MAX_RETRY_SECONDS = 300.0
+# Retries of one update before it is given up (about 2 hours with the pauses doubling to 5 min),
+# so that one that can never be answered does not hold up its chat for ever.
+MAX_ATTEMPTS = 30
+CLOSE_SECONDS = 5.0
 
 
 class Inbox:
@@ -69,6 +73,11 @@ class Inbox:
         """Return how many updates are queued, running or waiting to be marked."""
         return len(self._known)
 
+    @property
+    def full(self) -> bool:
+        """Tell whether the backlog is at its limit (a webhook should answer 'later')."""
+        return len(self._known) >= self.backlog_limit
+
     def submit(self, update_id: str, payload: Payload) -> None:
         """Queue a stored update behind the earlier ones of its chat."""
         if update_id in self._known:
@@ -107,25 +116,33 @@ class Inbox:
         for task in workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # The last marks, unless the database is away: unmarked updates are handled again at
+        # the next start, answered from the dispatcher's record.
         if self._flusher is not None:
             with contextlib.suppress(Exception):
-                await self._flusher
-        await self._flush_once()
+                await asyncio.wait_for(self._flusher, CLOSE_SECONDS)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._flush_once(), CLOSE_SECONDS)
 
     async def _work(self, chat: str) -> None:
         queue = self._queues[chat]
-        delay = self.retry_seconds
+        delay, attempts = self.retry_seconds, 0
         try:
             while queue:
                 update_id, payload = queue[0]
                 async with self._slots:
                     finished = await self._handle_safely(update_id, payload)
-                if not finished:
+                attempts += 1
+                if not finished and attempts < MAX_ATTEMPTS:
                     # Keep the chat's order: this update and those behind it wait together.
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, MAX_RETRY_SECONDS)
                     continue
-                delay = self.retry_seconds
+                if not finished:
+                    log.error(
+                        "%s update %s given up after %d tries", self.channel, update_id, attempts
+                    )
+                delay, attempts = self.retry_seconds, 0
                 queue.popleft()
                 self._handled.append(update_id)
                 if self._flusher is None:

@@ -36,6 +36,15 @@ def http_server(app: App, telegram: Any = None, wechat: Any = None) -> uvicorn.S
     return uvicorn.Server(config)
 
 
+def warm_up() -> None:
+    """Load the language models and dictionaries before the first message needs them."""
+    from nlp.intents import understand
+    from nlp.topics import classify
+
+    understand("你好")
+    classify("楼道灯坏了")
+
+
 def platforms_configured(app: App) -> bool:
     """Tell whether any platform channel is configured (else linli opens the console)."""
     return bool(app.config.telegram.token or app.config.wechat.token)
@@ -64,13 +73,17 @@ async def serve_channels(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    if telegram is not None:
+        # What a previous run stored but did not finish goes first, before anything new.
+        await telegram.inbox.recover()
+    # The first message should not wait for jieba's dictionary (about a second).
+    await asyncio.to_thread(warm_up)
     server = http_server(app, telegram, wechat)
     web = asyncio.create_task(server.serve())
     try:
         if wechat is not None:
             log.info("linli is answering WeChat at %s", config.wechat.path)
         if telegram is not None:
-            await telegram.inbox.recover()  # what a previous run stored but did not finish
             if config.telegram.mode == "webhook":
                 assert config.telegram.webhook_url is not None  # checked by the config
                 await telegram.set_webhook(config.telegram.webhook_url)

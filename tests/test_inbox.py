@@ -125,3 +125,21 @@ async def test_forget_deletes_the_raw_updates_a_resident_sent(app) -> None:
         senders = list(await session.scalars(select(InboundUpdate.sender)))
         assert senders == ["李叔叔"]
         assert await session.scalar(select(func.count()).select_from(InboundUpdate)) == 1
+
+
+async def test_an_update_that_never_goes_through_is_given_up(app, monkeypatch) -> None:
+    import bot.inbox
+
+    monkeypatch.setattr(bot.inbox, "MAX_ATTEMPTS", 3)
+    tries: list[str] = []
+
+    async def handle(update_id: str, payload: dict) -> bool:
+        tries.append(update_id)
+        return update_id != "stuck"
+
+    inbox = Inbox(app.maker, app.read_maker, "test", handle, by_sender, retry_seconds=0.01)
+    inbox.submit("stuck", await store(app, "stuck", "A", "发不出去"))
+    inbox.submit("next", await store(app, "next", "A", "下一条"))
+    await asyncio.wait_for(inbox.settle(), 5)
+    assert tries == ["stuck", "stuck", "stuck", "next"]
+    assert await pending_ids(app) == []

@@ -210,6 +210,10 @@ async def test_webhook_rejects_malformed_bodies(peer: Peer, linli) -> None:
         for body in (b"", b"not json", b"[1,2]", b'{"no_update_id": 1}', b"x" * 1_100_000):
             response = await client.post(path, content=body, headers=headers)
             assert response.status_code == 400, body[:20]
+        channel.inbox.backlog_limit = 0  # as if a thousand updates were waiting
+        update = {"update_id": 77, "message": {"message_id": 1, "date": 0, "text": "你好"}}
+        busy = await client.post(path, json=update, headers=headers)
+        assert busy.status_code == 503  # Telegram keeps it and tries again later
     async with app.read_maker() as session:
         from storage.models import InboundUpdate
 

@@ -81,7 +81,7 @@ async def _start(db_url: str, api: FakeWeChatAPI, tmp_path: Path, **wechat) -> A
         "appid": api.appid,
         "secret": api.secret,
         "encoding_aes_key": AES_KEY,
-        "mode": "compatible",
+        "mode": "plain",
         "api_base_url": api.base_url,
         "media_dir": str(tmp_path / "media"),
         **wechat,
@@ -139,6 +139,7 @@ async def test_tencents_own_vector_is_accepted(db_url, api, tmp_path) -> None:
         encoding_aes_key=v["encoding_aes_key"],
         appid=v["appid"],
         mode="safe",
+        max_clock_skew_seconds=0,  # the vector was signed in 2014
     ):
         peer = WeChatPeer(v["token"], v["appid"], v["encoding_aes_key"], linli.peer.base_url)
         query = {
@@ -182,6 +183,10 @@ async def test_the_same_msgid_three_times_has_one_effect(linli: Linli) -> None:
     event = linli.peer.event_xml(USER, "CLICK", "linli:我的建议", create_time=1700000000)
     first = (await linli.post(event)).text
     assert first == (await linli.post(event)).text
+    # Another button in the same second is another event.
+    other = linli.peer.event_xml(USER, "CLICK", "linli:帮助", create_time=1700000000)
+    reply = linli.peer.read_reply((await linli.post(other)).text, False)
+    assert "我是邻里小助手" in reply["Content"]
 
 
 async def test_slow_work_answers_success_then_a_customer_service_message(
@@ -231,8 +236,33 @@ async def test_bad_input_is_refused_and_nothing_is_stored(linli: Linli) -> None:
     query, _ = linli.peer.plain_request(xml)
     answer = await linli.http.post(linli.peer.base_url, params=query, content=bomb.encode())
     assert answer.status_code == 400
+    # A signed query replayed from a log years later: its timestamp gives it away.
+    query, body = linli.peer.plain_request(xml, timestamp="1409735669")
+    stale = await linli.http.post(linli.peer.base_url, params=query, content=body.encode())
+    assert stale.status_code == 403
+    # A MsgId that is not a number is malformed, not a server error.
+    odd = xml.replace("<MsgId>5001</MsgId>", "<MsgId>abc</MsgId>")
+    query, body = linli.peer.plain_request(odd)
+    answer = await linli.http.post(linli.peer.base_url, params=query, content=body.encode())
+    assert answer.status_code == 400
     assert await linli.count(Resident) == 0 and await linli.count(Suggestion) == 0
     assert "编号 1" in await linli.say("小区停车位太少", 5002)  # and it still works
+
+
+async def test_compatible_mode_refuses_a_plaintext_downgrade(db_url, api, tmp_path) -> None:
+    async for linli in _start(db_url, api, tmp_path, mode="compatible"):
+        xml = linli.peer.text_xml(USER, "我是工作人员,/open", 5101)
+        assert (await linli.post(xml)).status_code == 403
+        linli.safe = True
+        assert "编号 1" in await linli.say("小区停车位太少", 5102)
+
+
+async def test_one_persons_messages_at_once_are_handled_in_turn(linli: Linli) -> None:
+    # A new resident's first messages arrive together (both would create the resident).
+    texts = ["楼道灯坏了好几天了", "小区停车位太少了", "垃圾桶满了没人清理"]
+    answers = await asyncio.gather(*(linli.say(t, 5200 + i) for i, t in enumerate(texts)))
+    assert all("已收到您的建议" in a for a in answers), answers
+    assert await linli.count(Suggestion) == 3 and await linli.count(Resident) == 1
 
 
 async def test_subscribe_unsubscribe_and_a_menu_click(linli: Linli) -> None:
@@ -298,7 +328,9 @@ async def test_a_long_passive_answer_is_split(linli: Linli, api: FakeWeChatAPI) 
     linli.app.dispatcher.handle = long
     answer = await linli.say("说点什么", 10001)
     assert len(answer.encode()) <= 2048 and answer.startswith("第0行")
-    await asyncio.gather(*linli.channel._fetching)
+    assert await linli.count(OutboxMessage) == 1  # the rest, queued before the answer
+    await linli.say("说点什么", 10001)  # WeChat's retry queues nothing more
+    assert await linli.count(OutboxMessage) == 1
     await deliver_due(linli.app.maker, {"wechat": linli.channel})
     rest = api.sent_texts(USER)
     assert rest and rest[-1].endswith("第39行:" + "很长的说明" * 10)

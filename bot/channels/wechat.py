@@ -13,9 +13,13 @@ expiry in the shared session storage (Redis), so every process refreshes it in t
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import hmac
 import logging
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +29,6 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply
 from wechatpy.session.memorystorage import MemoryStorage
-from wechatpy.utils import check_signature
 
 from bot.answer_window import AnswerWindow
 from bot.app import App
@@ -46,7 +49,9 @@ UNSUPPORTED = "暂不支持这种消息。请发文字或语音告诉我,或发�
 WELCOME = "欢迎关注!有什么建议或需要,直接发文字或语音给我。"
 CLICK_PREFIX = "linli:"
 # Outbox kinds that are notices to a resident (a template message when one is configured).
-NOTICE_KINDS = frozenset({"staff_reply", "resolved", "closed", "broadcast", "reminder"})
+NOTICE_KINDS = frozenset(
+    {"staff_reply", "resolved", "closed", "broadcast", "reminder", "staff_alert", "staff_digest"}
+)
 # Customer-service errors that waiting will not fix: the 48-hour window closed (45015), its
 # 5 messages are used up (45047), the user unfollowed (43004) or is unknown (40003).
 CLOSED_WINDOW = {45015, 45047}
@@ -82,32 +87,34 @@ class _Client(WeChatClient):
             fresh = bool(expires_at) and expires_at - time.time() > 60
             if fresh and self.session.get(self.access_token_key):
                 return {}
-            response = self._http.get(
-                self.API_BASE_URL + "token",
-                params={
-                    "grant_type": "client_credential",
-                    "appid": self.appid,
-                    "secret": self.secret,
-                },
-                timeout=self.timeout,
-            )
-            result = response.json()
-            if result.get("errcode"):
-                raise WeChatClientException(result["errcode"], result.get("errmsg"), client=self)
-            expires_in = int(result.get("expires_in", 7200))
-            self.session.set(self.access_token_key, result["access_token"], expires_in)
-            self.expires_at = int(time.time()) + expires_in
-            return result
+            return self._fetch_new()
+
+    def _fetch_new(self) -> dict[str, Any]:
+        response = self._http.get(
+            self.API_BASE_URL + "token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+            timeout=self.timeout,
+        )
+        result = response.json()
+        if result.get("errcode"):
+            raise WeChatClientException(result["errcode"], result.get("errmsg"), client=self)
+        expires_in = int(result.get("expires_in", 7200))
+        self.session.set(self.access_token_key, result["access_token"], expires_in)
+        self.expires_at = int(time.time()) + expires_in
+        return result
 
     def call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         """Call an API once more with a fresh token if WeChat says the token went bad."""
+        used = self.session.get(self.access_token_key)
         try:
             return method(*args, **kwargs)
         except WeChatClientException as exc:
             if exc.errcode not in TOKEN_ERRORS:
                 raise
-            self.session.delete(self.access_token_key)
-            self.fetch_access_token()
+            with self._refresh_lock:
+                # Refresh only if nobody did since: many threads fail on the same old token.
+                if self.session.get(self.access_token_key) in (None, used):
+                    self._fetch_new()
             return method(*args, **kwargs)
 
 
@@ -182,12 +189,28 @@ class WeChatChannel:
         self.client = make_client(config, redis_url)
         self.window = AnswerWindow(self._send_later)
         self._fetching: set[asyncio.Task[None]] = set()
+        self._senders: dict[str, tuple[asyncio.Lock, list[int]]] = {}
 
     async def stop(self) -> None:
         """Let messages being handled finish (their answers go out through the outbox)."""
         await self.window.close()
+        if self._fetching:
+            await asyncio.wait(list(self._fetching), timeout=5)
         for task in list(self._fetching):
             task.cancel()
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, user: str) -> AsyncIterator[None]:
+        """Handle one person's messages in order, never two at once (as on Telegram)."""
+        lock, users = self._senders.setdefault(user, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._senders[user]
 
     # Receiving ---------------------------------------------------------------------------
 
@@ -208,32 +231,42 @@ class WeChatChannel:
         xml = self._open(query, body, encrypted)
         try:
             message = parse_message(xml)
-        except Exception as exc:  # expat, missing fields, entities: all malformed input
-            raise CallbackRejected(400, f"malformed XML ({type(exc).__name__})") from exc
-        if message is None or not message.source:
-            raise CallbackRejected(400, "not a WeChat message")
-        key = _dedupe_key(message)
+            if message is None or not message.source:
+                raise ValueError("no sender")
+            key = _dedupe_key(message)
+        except Exception as exc:  # expat, missing fields, entities, bad ids: malformed input
+            raise CallbackRejected(400, f"malformed message ({type(exc).__name__})") from exc
         replies = await self.window.answer(key, lambda: self._handle(message, key), deadline)
         if not replies:
             return "success"
-        return self._passive(message, key, replies, query, encrypted)
+        text = safe_cdata("\n\n".join(render(r) for r in replies))
+        first, *rest = split_text(text, PASSIVE_BYTES, utf8_bytes)
+        if rest:  # queued before answering, so it cannot be lost (a retry queues nothing)
+            await self._send_later(f"{key}:rest", [Reply(part) for part in rest])
+        xml = TextReply(source=message.target, target=message.source, content=first).render()
+        if not encrypted:
+            return xml
+        assert self.crypto is not None
+        return self.crypto.encrypt_message(xml, query.get("nonce", ""), query.get("timestamp"))
 
     def _check_signature(self, query: dict[str, str]) -> None:
-        try:
-            check_signature(
-                self.config.token,
-                query.get("signature", ""),
-                query.get("timestamp", ""),
-                query.get("nonce", ""),
-            )
-        except InvalidSignatureException as exc:
-            raise CallbackRejected(403, "bad signature") from exc
+        """Check WeChat's signature (in constant time) and that the request is recent."""
+        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        joined = "".join(sorted([str(self.config.token), timestamp, nonce]))
+        expected = hashlib.sha1(joined.encode()).hexdigest()
+        if not hmac.compare_digest(query.get("signature", "").encode(), expected.encode()):
+            raise CallbackRejected(403, "bad signature")
+        skew = self.config.max_clock_skew_seconds
+        if skew and (not timestamp.isdigit() or abs(time.time() - int(timestamp)) > skew):
+            # A signed query replayed from a log: its timestamp gives it away.
+            raise CallbackRejected(403, "timestamp too far from now")
 
     def _open(self, query: dict[str, str], body: bytes, encrypted: bool) -> str:
         """Return the message XML, decrypted in safe/compatible mode."""
         if not encrypted:
-            if self.config.mode == "safe":
-                raise CallbackRejected(403, "plaintext message in safe mode")
+            # In compatible mode WeChat encrypts too: a plaintext body there is a downgrade.
+            if self.config.mode != "plain":
+                raise CallbackRejected(403, f"plaintext message in {self.config.mode} mode")
             return body.decode("utf-8", errors="replace")
         if self.crypto is None:
             raise CallbackRejected(400, "encrypted message but no encoding_aes_key")
@@ -247,6 +280,11 @@ class WeChatChannel:
             raise CallbackRejected(400, f"cannot decrypt ({type(exc).__name__})") from exc
 
     async def _handle(self, message: Any, key: str) -> list[Reply]:
+        """Handle one message, after any earlier one of the same person."""
+        async with self._one_at_a_time(str(message.source)):
+            return await self._dispatch(message, key)
+
+    async def _dispatch(self, message: Any, key: str) -> list[Reply]:
         """Turn a WeChat message into an Incoming and let the dispatcher answer it."""
         user = str(message.source)
         kind = message.type
@@ -285,35 +323,23 @@ class WeChatChannel:
             return [Reply(UNSUPPORTED)]
         return lead + await self.app.dispatcher.handle(incoming)
 
-    def _passive(
-        self, message: Any, key: str, replies: list[Reply], query: dict[str, str], encrypted: bool
-    ) -> str:
-        """Build the passive reply: the first 2048 bytes; the rest follows from the outbox."""
-        text = safe_cdata("\n\n".join(render(r) for r in replies))
-        first, *rest = split_text(text, PASSIVE_BYTES, utf8_bytes)
-        if rest:
-            task = asyncio.create_task(self._send_later(f"{key}:rest", [Reply(p) for p in rest]))
-            self._fetching.add(task)
-            task.add_done_callback(self._fetching.discard)
-        xml = TextReply(source=message.target, target=message.source, content=first).render()
-        if not encrypted:
-            return xml
-        assert self.crypto is not None
-        return self.crypto.encrypt_message(xml, query.get("nonce", ""), query.get("timestamp"))
-
     async def _send_later(self, key: str, replies: list[Reply]) -> None:
-        """Queue answers as customer-service messages (a retried callback queues nothing)."""
+        """Queue answers as one customer-service message (a retried callback queues nothing).
+
+        One row, not one per reply: ``send`` splits it and keeps the order, and every
+        customer-service message counts against WeChat's 5 per user message.
+        """
         recipient = key.split(":", 1)[0]  # keys start with the sender's openid
+        text = "\n\n".join(render(reply) for reply in replies)
         async with transaction(self.app.maker) as session:
-            for i, reply in enumerate(replies):
-                await outbox.enqueue(
-                    session,
-                    channel=CHANNEL,
-                    recipient=recipient,
-                    kind="reply",
-                    payload={**reply.to_dict(), "text": safe_cdata(reply.text)},
-                    dedupe_key=f"wechat:{key}:{i}",
-                )
+            await outbox.enqueue(
+                session,
+                channel=CHANNEL,
+                recipient=recipient,
+                kind="reply",
+                payload=Reply(text).to_dict(),
+                dedupe_key=f"wechat:{key}",
+            )
 
     async def _set_active(self, user: str, active: bool) -> None:
         async with transaction(self.app.maker) as session:
@@ -340,6 +366,11 @@ class WeChatChannel:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
                 return
+            except WeChatClientException as exc:
+                log.warning("WeChat refused picture %s: %s", media_id, exc)
+                if exc.errcode == 40007:  # expired or unknown: asking again will not help
+                    return
+                await asyncio.sleep(2**attempt)
             except Exception as exc:
                 log.warning("fetching WeChat picture %s failed: %s", media_id, exc)
                 await asyncio.sleep(2**attempt)
@@ -378,7 +409,9 @@ class WeChatChannel:
             if exc.errcode in GONE:
                 raise RecipientBlocked(f"{exc.errcode} {exc.errmsg}") from exc
             raise
-        except requests.Timeout as exc:
+        except requests.ReadTimeout as exc:
+            # Sent, but no answer: it may have arrived. (A connect timeout sent nothing and
+            # is retried like any network error.)
             raise OutcomeUnknown(str(exc)) from exc
 
 
@@ -392,4 +425,7 @@ def _dedupe_key(message: Any) -> str:
     """Return ``openid:m<MsgId>``; events have no MsgId (it is 0): they go by their time."""
     if message.id:
         return f"{message.source}:m{message.id}"
-    return f"{message.source}:e{message.time}:{getattr(message, 'event', '')}"
+    event = getattr(message, "event", "")
+    event_key = getattr(message, "key", None) or getattr(message, "scene_id", None) or ""
+    key = f"{message.source}:e{int(message.time)}:{event}:{event_key}"
+    return key if len(key) <= 120 else key[:80] + hashlib.sha1(key.encode()).hexdigest()[:40]
