@@ -36,4 +36,8 @@ def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
     scheduler.add_job(
         jobs.housekeeping, "interval", hours=1, args=[app.maker], id="housekeeping", **common
     )
+    wechat = senders.get("wechat")
+    if wechat is not None:  # pictures whose first fetch failed, while WeChat still has them
+        fetch = wechat.fetch_missing_pictures  # type: ignore[attr-defined]
+        scheduler.add_job(fetch, "interval", minutes=10, id="wechat_pictures", **common)
     return scheduler

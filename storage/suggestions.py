@@ -201,6 +201,19 @@ async def unalerted(session: AsyncSession, limit: int = 200) -> list[Suggestion]
     return list(await session.scalars(stmt))
 
 
+async def recent_photo_refs(session: AsyncSession, channel: str, since: datetime) -> list[str]:
+    """Return the platform refs of photos attached to suggestions from a channel since then."""
+    stmt = select(Suggestion.media).where(
+        Suggestion.channel == channel, Suggestion.created_at >= since
+    )
+    return [
+        str(item["ref"])
+        for media in await session.scalars(stmt)
+        for item in media or ()
+        if isinstance(item, dict) and item.get("kind") == "photo" and item.get("ref")
+    ]
+
+
 async def export_rows(
     session: AsyncSession, scope: Scope, with_names: bool = False, batch: int = 1000
 ) -> Sequence[dict[str, Any]]:

@@ -335,3 +335,18 @@ async def test_a_long_passive_answer_is_split(linli: Linli, api: FakeWeChatAPI) 
     rest = api.sent_texts(USER)
     assert rest and rest[-1].endswith("第39行:" + "很长的说明" * 10)
     assert all(len(t.encode()) <= 2048 for t in rest)
+
+
+async def test_a_picture_whose_fetch_failed_is_fetched_later(linli: Linli, api) -> None:
+    linli.channel.picture_attempts = 1
+    api.fail_next("media/get", -1)  # WeChat has a bad moment
+    api.add_media("media-p2", b"\xff\xd8later")
+    xml = linli.peer.image_xml(USER, "http://mmbiz.example/p2", "media-p2", 11001)
+    await linli.post(xml)
+    await asyncio.gather(*linli.channel._fetching)
+    kept = Path(linli.channel.config.media_dir) / "wechat" / "media-p2.jpg"
+    assert not kept.exists()
+    await linli.say("健身器材坏了,看图", 11002)
+    assert await linli.channel.fetch_missing_pictures() == 1
+    assert kept.read_bytes() == b"\xff\xd8later"
+    assert await linli.channel.fetch_missing_pictures() == 0

@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,9 @@ from bot.channels.plaintext import render, split_text, utf8_bytes
 from bot.config import MenuButton, WeChatConfig
 from bot.outbox_sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, Undeliverable
 from handlers.types import Incoming, Media, Reply
-from storage import outbox, residents
+from storage import outbox, residents, suggestions
 from storage.engine import transaction
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ NOTICE_KINDS = frozenset(
 CLOSED_WINDOW = {45015, 45047}
 GONE = {43004, 40003}
 TOKEN_ERRORS = {40001, 40014, 42001}
+MEDIA_LIFETIME = timedelta(days=3)  # WeChat deletes received media after this
 
 
 class CallbackRejected(Exception):
@@ -190,6 +193,7 @@ class WeChatChannel:
         self.window = AnswerWindow(self._send_later)
         self._fetching: set[asyncio.Task[None]] = set()
         self._senders: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self.picture_attempts = 3
 
     async def stop(self) -> None:
         """Let messages being handled finish (their answers go out through the outbox)."""
@@ -353,9 +357,24 @@ class WeChatChannel:
         self._fetching.add(task)
         task.add_done_callback(self._fetching.discard)
 
+    async def fetch_missing_pictures(self) -> int:
+        """Fetch pictures attached in the last 3 days that are not kept yet; return how many.
+
+        Run by the scheduler: a picture whose first fetch failed (WeChat away, a restart)
+        is fetched while WeChat still has it.
+        """
+        since = utcnow() - MEDIA_LIFETIME
+        async with self.app.read_maker() as session:
+            refs = await suggestions.recent_photo_refs(session, CHANNEL, since)
+        unique = dict.fromkeys(refs)
+        missing = [ref for ref in unique if not picture_path(self.config, ref).exists()]
+        for ref in missing:
+            await self._fetch_picture(ref)
+        return len(missing)
+
     async def _fetch_picture(self, media_id: str) -> None:
         target = picture_path(self.config, media_id)
-        for attempt in range(3):
+        for attempt in range(self.picture_attempts):
             try:
                 response = await asyncio.to_thread(
                     self.client.call, self.client.media.download, media_id
