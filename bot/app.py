@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Config
-from handlers import handoff, help, onboarding, phone, staff, suggestions
+from handlers import activities, handoff, help, onboarding, phone, staff, suggestions
 from handlers.context import Settings
 from handlers.dispatcher import Dispatcher
 from storage import communities
@@ -23,6 +23,7 @@ ROUTERS = (
     staff.router,
     handoff.router,
     phone.router,
+    activities.router,
 )
 
 

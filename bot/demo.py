@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlp import similarity
 from nlp.topics import classify
-from storage import communities, residents, staff
+from storage import activities, communities, residents, staff
 from storage import suggestions as store
+from storage.activity_models import Activity, ActivitySlot
 from storage.models import SuggestionStatus
 from storage.types import utcnow
 
@@ -52,4 +56,58 @@ async def seed(session: AsyncSession) -> int:
             staff_alerted_at=utcnow(),
         )
         added += 1
+    await seed_activities(session, community.id)
     return added
+
+
+async def seed_activities(
+    session: AsyncSession, community_id: int, timezone: str = "Asia/Shanghai"
+) -> int:
+    """Add sample activities in the coming days (once); return how many were added."""
+    if await activities.upcoming(session, community_id, utcnow(), limit=1):
+        return 0
+    zone = ZoneInfo(timezone)
+    today = datetime.now(zone).date()
+
+    def at(days: int, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(today + timedelta(days=days), time(hour, minute), zone)
+
+    clinic = Activity(
+        community_id=community_id,
+        title="社区义诊",
+        description="社区卫生服务中心医生坐诊:量血压、测血糖、用药咨询。请带上医保卡。",
+        keywords="义诊 看病 体检 量血压 测血糖 医生",
+        place="社区活动中心一楼",
+        starts_at=at(7, 9),
+        ends_at=at(7, 11, 30),
+        capacity=30,
+    )
+    haircut = Activity(
+        community_id=community_id,
+        title="老年人义务理发",
+        description="志愿者理发师上门服务,每人约 15 分钟,请按时段到场。",
+        keywords="理发 剪头 剪头发 老人",
+        place="社区服务站",
+        starts_at=at(3, 9),
+        ends_at=at(3, 11, 30),
+        audience="60岁以上居民",
+        min_age=60,
+    )
+    painting = Activity(
+        community_id=community_id,
+        title="亲子绘画下午",
+        description="家长和孩子一起画“我的家”,画具由社区提供。一个家庭报 2 人。",
+        keywords="亲子 画画 绘画 孩子 小朋友",
+        place="社区活动中心二楼",
+        starts_at=at(10, 14),
+        ends_at=at(10, 16),
+        capacity=20,
+        audience="有孩子的家庭",
+    )
+    session.add_all([clinic, haircut, painting])
+    await session.flush()
+    for n in range(10):  # 09:00 to 11:15, one person each
+        start = at(3, 9) + timedelta(minutes=15 * n)
+        session.add(ActivitySlot(activity_id=haircut.id, starts_at=start))
+    await session.flush()
+    return 3

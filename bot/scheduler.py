@@ -5,6 +5,7 @@ from __future__ import annotations
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import jobs
+from bot.activity_jobs import activity_tick
 from bot.app import App
 from bot.outbox_sender import ChannelSender, deliver_due
 
@@ -35,6 +36,14 @@ def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
         )
     scheduler.add_job(
         jobs.housekeeping, "interval", hours=1, args=[app.maker], id="housekeeping", **common
+    )
+    scheduler.add_job(
+        activity_tick,
+        "interval",
+        minutes=1,
+        args=[app.maker, config.community.timezone],
+        id="activities",
+        **common,
     )
     wechat = senders.get("wechat")
     if wechat is not None:  # pictures whose first fetch failed, while WeChat still has them

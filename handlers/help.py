@@ -42,9 +42,3 @@ async def show_help(ctx: Context) -> list[Reply]:
 async def canteen_not_open(ctx: Context) -> list[Reply]:
     """Say honestly that ordering meals is not open in this community yet."""
     return [Reply(texts.NOT_AVAILABLE.format(what="食堂订餐"))]
-
-
-@router.intent("event_list", "event_signup", "event_cancel")
-async def events_not_open(ctx: Context) -> list[Reply]:
-    """Say honestly that activity sign-up is not open in this community yet."""
-    return [Reply(texts.NOT_AVAILABLE.format(what="活动报名"))]

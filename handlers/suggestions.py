@@ -265,7 +265,9 @@ async def status(ctx: Context) -> list[Reply]:
     if ctx.args == "orders":
         return [Reply(T.MINE_STATUS_SOON.format(what="订餐")), *await mine(ctx)]
     if ctx.args == "signups":
-        return [Reply(T.MINE_STATUS_SOON.format(what="活动报名")), *await mine(ctx)]
+        from handlers.activities import my_signups
+
+        return await my_signups(ctx)
     return await mine(ctx)
 
 

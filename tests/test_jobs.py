@@ -59,12 +59,14 @@ async def test_scheduler_has_the_configured_jobs(sqlite_url: str) -> None:
     try:
         clock = scheduler.build(app, {"console": object()})  # type: ignore[dict-item]
         assert sorted(job.id for job in clock.get_jobs()) == [
+            "activities",
             "housekeeping",
             "outbox",
             "staff_digest",
         ]
         plain = await open_app(make_config(sqlite_url))
-        assert [j.id for j in scheduler.build(plain, {}).get_jobs()] == ["housekeeping"]
+        jobs = sorted(j.id for j in scheduler.build(plain, {}).get_jobs())
+        assert jobs == ["activities", "housekeeping"]
         await plain.close()
     finally:
         await app.close()

@@ -1,0 +1,303 @@
+"""Activities for residents: see what is on, sign up (by button, number or words), cancel.
+
+Buttons all start with ``act:``: ``act:show:ID``, ``act:join:ID[:PARTY]``,
+``act:slot:ID:SLOT|next:PARTY``, ``act:drop:REGISTRATION``, ``act:keep``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from handlers import activity_rules as rules
+from handlers import activity_texts as T
+from handlers.context import Context
+from handlers.router import Router
+from handlers.types import Reply, buttons
+from nlp.dates import find_date, party_size
+from storage import activities as store
+from storage.activity_models import Activity, ActivitySlot, Registration, RegistrationStatus
+
+router = Router("activities")
+
+BIRTH = "activity.birth"
+BUILDING = "activity.building"
+MAX_PARTY = 6
+# Words that say "sign me up", not which activity.
+_FILLER = re.compile(
+    r"报名|报个名|参加|我想|我要|想去|给我|帮我|一下|那个|这个|活动|的|了|吧|呢|啊|[,。!?、 ]"
+)
+
+
+def _zone(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.settings.timezone)
+
+
+async def _places_left(ctx: Context, activities: list[Activity]) -> dict[int, int | None]:
+    ids = [a.id for a in activities]
+    taken = await store.taken_by_activity(ctx.session, ids)
+    slot_total = await store.slot_capacity(ctx.session, ids)
+    left: dict[int, int | None] = {}
+    for a in activities:
+        total = slot_total.get(a.id, a.capacity)
+        left[a.id] = None if total is None else max(0, total - taken.get(a.id, 0))
+    return left
+
+
+@router.command("活动", "/events", "社区活动", "最近有什么活动", "有什么活动")
+@router.intent("event_list")
+async def list_activities(ctx: Context) -> list[Reply]:
+    """List upcoming activities, soonest first; choosing one shows its details."""
+    assert ctx.community is not None
+    found = await store.upcoming(ctx.session, ctx.community.id, ctx.now)
+    if not found:
+        return [Reply(T.NONE_OPEN)]
+    return await _offer(ctx, T.LIST_HEAD, found, "show")
+
+
+async def _offer(ctx: Context, head: str, found: list[Activity], action: str) -> list[Reply]:
+    left = await _places_left(ctx, found)
+    zone = _zone(ctx)
+    lines = [head] + [f"{i}. {T.summary(a, left[a.id], zone)}" for i, a in enumerate(found, 1)]
+    choices = [(a.title, f"act:{action}:{a.id}") for a in found]
+    return await ctx.ask("activity.pick", [Reply("\n".join(lines), buttons(*choices, per_row=1))])
+
+
+@router.button("act")
+async def pressed(ctx: Context) -> list[Reply] | None:
+    """Act on an activity button (pressed, or its number typed)."""
+    parts = (ctx.choice or "").split(":")
+    action, args = parts[1] if len(parts) > 1 else "", parts[2:]
+    if action == "show" and args:
+        return await _show(ctx, int(args[0]))
+    if action == "join" and args:
+        party = int(args[1]) if len(args) > 1 else 1
+        return await _join(ctx, int(args[0]), party)
+    if action == "slot" and len(args) == 3:
+        slot: int | str = args[1] if args[1] == rules.NEXT_SLOT else int(args[1])
+        return await _join(ctx, int(args[0]), int(args[2]), slot)
+    if action == "drop" and args:
+        return await _drop(ctx, int(args[0]))
+    if action == "keep":
+        await ctx.done()
+        return [Reply(T.KEPT)]
+    return None
+
+
+async def _show(ctx: Context, activity_id: int) -> list[Reply]:
+    activity = await store.get(ctx.session, activity_id)
+    if activity is None or activity.community_id != getattr(ctx.community, "id", None):
+        return [Reply(T.CLOSED["gone"])]
+    left = (await _places_left(ctx, [activity]))[activity.id]
+    text = T.details(activity, left, _zone(ctx))
+    if rules.closed_because(activity, ctx.now):
+        return [Reply(text)]
+    label = "报名" if left is None or left > 0 else "排队报名"
+    offer = Reply(text, buttons((label, f"act:join:{activity.id}")))
+    return await ctx.ask("activity.pick", [offer])
+
+
+@router.intent("event_signup")
+async def sign_up_in_words(ctx: Context) -> list[Reply]:
+    """Sign up from words ("报名义诊", "周六那个健康讲座 2人"): find the activity meant."""
+    assert ctx.community is not None
+    found = await store.upcoming(ctx.session, ctx.community.id, ctx.now, limit=50)
+    if not found:
+        return [Reply(T.NONE_OPEN)]
+    party = min(party_size(ctx.text) or 1, MAX_PARTY)
+    meant = match(ctx.text, found, ctx.now.astimezone(_zone(ctx)).date(), _zone(ctx))
+    if len(meant) == 1:
+        return await _join(ctx, meant[0].id, party)
+    if meant:
+        return await _offer(ctx, T.WHICH, meant[:9], "join" if party == 1 else f"join:{party}")
+    return await _offer(ctx, T.NO_MATCH + T.LIST_HEAD, found[:9], "show")
+
+
+def match(text: str, found: list[Activity], today: date, zone: ZoneInfo) -> list[Activity]:
+    """Return the activities a text most likely means (several when it is not clear)."""
+    day = find_date(text, today)
+    if day is not None:
+        found = [a for a in found if a.starts_at.astimezone(zone).date() == day]
+    words = _FILLER.sub("", re.sub(r"\d+\s*人|[一二两三四五六]\s*个?人", "", text))
+    scored = []
+    for activity in found:
+        score = sum(2.0 for k in activity.keywords.split() if k and k in text)
+        pairs = {activity.title[i : i + 2] for i in range(len(activity.title) - 1)}
+        if pairs and words:
+            score += 2.0 * sum(p in words for p in pairs) / len(pairs)
+        scored.append((score, activity))
+    if day is not None and not words:
+        return found  # "周六那个" alone: whatever is on that day
+    best = max((s for s, _ in scored), default=0.0)
+    if best < 0.5:
+        return []
+    return [a for s, a in sorted(scored, key=lambda x: -x[0]) if s >= best - 1.0]
+
+
+async def _join(
+    ctx: Context, activity_id: int, party: int, slot: int | str | None = None
+) -> list[Reply]:
+    """Check, ask what is missing, then take places or a waitlist position."""
+    assert ctx.resident is not None
+    activity = await store.get(ctx.session, activity_id)
+    if activity is None or activity.community_id != getattr(ctx.community, "id", None):
+        return [Reply(T.CLOSED["gone"])]
+    if problem := await _closed(ctx, activity):
+        return problem
+    fact = rules.missing_fact(activity, ctx.resident)
+    if fact is not None:
+        ask = T.ASK_BIRTH if fact == "birth_year" else T.ASK_BUILDING
+        text = ask.format(title=activity.title, audience=activity.audience)
+        state = BIRTH if fact == "birth_year" else BUILDING
+        return await ctx.ask(state, [Reply(text)], {"id": activity.id, "party": party})
+    if rules.ineligible(activity, ctx.resident, ctx.now):
+        return [Reply(T.NOT_FOR_YOU.format(title=activity.title, audience=activity.audience))]
+    if slot is None and (slots := await store.slots(ctx.session, activity.id)):
+        taken = await store.taken(ctx.session, activity.id)
+        free = [s for s in slots if s.capacity - taken.get(s.id, 0) >= party]
+        if free:
+            zone = _zone(ctx)
+            choices = [("最早的空位", f"act:slot:{activity.id}:next:{party}")] + [
+                (T.slot_label(s, zone), f"act:slot:{activity.id}:{s.id}:{party}") for s in free[:8]
+            ]
+            text = T.PICK_SLOT.format(title=activity.title)
+            return await ctx.ask("activity.pick", [Reply(text, buttons(*choices, per_row=3))])
+    outcome = await rules.sign_up(ctx.session, activity.id, ctx.resident, party, slot, ctx.now)
+    await ctx.done()
+    if outcome.problem == "slot_taken":
+        return [Reply(T.SLOT_TAKEN), *await _join(ctx, activity.id, party)]
+    if outcome.problem or outcome.registration is None:
+        return await _closed(ctx, activity) or [Reply(T.CLOSED["gone"])]
+    registration = outcome.registration
+    if registration.status == RegistrationStatus.WAITLISTED:
+        position = await rules.waitlist_position(ctx.session, registration)
+        return [Reply(T.WAITLISTED.format(title=activity.title, position=position))]
+    start = outcome.slot.starts_at if outcome.slot else activity.starts_at
+    text = T.CONFIRMED.format(
+        title=activity.title,
+        when=T.when(start, _zone(ctx)),
+        place=activity.place or "见活动通知",
+        party=registration.party_size,
+        code=registration.code,
+    )
+    return [Reply(text)]
+
+
+async def _closed(ctx: Context, activity: Activity) -> list[Reply] | None:
+    """Say why this resident cannot sign up now (closed, or already signed up)."""
+    assert ctx.resident is not None
+    reason = rules.closed_because(activity, ctx.now)
+    if reason:
+        deadline = T.when(activity.signup_deadline, _zone(ctx)) if activity.signup_deadline else ""
+        return [Reply(T.CLOSED[reason].format(title=activity.title, deadline=deadline))]
+    existing = await store.active_registration(ctx.session, activity.id, ctx.resident.id)
+    if existing is not None:
+        status = T.STATUS.get(existing.status, existing.status)
+        return [Reply(T.TWICE.format(title=activity.title, status=status))]
+    return None
+
+
+@router.state(BIRTH)
+async def birth_year(ctx: Context) -> list[Reply] | None:
+    """Remember the year of birth asked for (or an age), then go on signing up."""
+    assert ctx.resident is not None and ctx.state is not None
+    year = None
+    if found := re.search(r"(19\d\d|20[0-2]\d)", ctx.text):
+        year = int(found.group(1))
+    elif found := re.fullmatch(r"(\d{1,3})\s*岁?", ctx.text.strip()):
+        year = ctx.now.year - int(found.group(1))
+    if year is None or not 1900 <= year <= ctx.now.year:
+        # A number that is no year gets help; anything else is routed as usual.
+        return [Reply(T.BAD_BIRTH)] if re.search(r"\d", ctx.text) else None
+    ctx.resident.birth_year = year
+    data = ctx.state.data
+    return await _join(ctx, int(data["id"]), int(data.get("party", 1)))
+
+
+@router.state(BUILDING)
+async def building(ctx: Context) -> list[Reply] | None:
+    """Remember the building asked for, then go on signing up."""
+    assert ctx.resident is not None and ctx.state is not None
+    found = re.fullmatch(r"\s*(\d{1,3})\s*(?:号楼|栋|幢|号)?\s*", ctx.text)
+    if not found:
+        return [Reply(T.BAD_BUILDING)] if re.search(r"\d", ctx.text) else None
+    ctx.resident.building = found.group(1)
+    data = ctx.state.data
+    return await _join(ctx, int(data["id"]), int(data.get("party", 1)))
+
+
+@router.command("我的报名", "/signups")
+async def my_signups(ctx: Context) -> list[Reply]:
+    """List the resident's sign-ups with their status (and waitlist positions)."""
+    assert ctx.resident is not None
+    mine = await store.of_resident(ctx.session, ctx.resident.id, ctx.now)
+    if not mine:
+        return [Reply(T.NO_SIGNUPS)]
+    zone = _zone(ctx)
+    lines = [T.MINE_HEAD]
+    for registration, activity in mine:
+        status = T.STATUS[registration.status]
+        if registration.status == RegistrationStatus.WAITLISTED:
+            status += f"第 {await rules.waitlist_position(ctx.session, registration)} 位"
+        else:
+            status += f",签到码 {registration.code}"
+        start = activity.starts_at
+        if registration.slot_id is not None:
+            slot = await ctx.session.get(ActivitySlot, registration.slot_id)
+            start = slot.starts_at if slot else start
+        lines.append(f"· {activity.title} {T.when(start, zone)}:{status}")
+    return [Reply("\n".join(lines))]
+
+
+@router.command("取消报名", "/unsign")
+@router.intent("event_cancel")
+async def cancel(ctx: Context) -> list[Reply]:
+    """Ask which sign-up to cancel (if not clear) and to confirm."""
+    assert ctx.resident is not None
+    mine = await store.of_resident(ctx.session, ctx.resident.id, ctx.now)
+    if not mine:
+        return [Reply(T.NO_SIGNUPS)]
+    zone = _zone(ctx)
+    if len(mine) > 1:
+        meant = match(ctx.text, [a for _, a in mine], ctx.now.astimezone(zone).date(), zone)
+        mine = [(r, a) for r, a in mine if a in meant] or mine
+    if len(mine) == 1:
+        registration, activity = mine[0]
+        text = T.ASK_CANCEL.format(title=activity.title, when=T.when(activity.starts_at, zone))
+        choices = buttons(("确定取消", f"act:drop:{registration.id}"), ("不取消", "act:keep"))
+        return await ctx.ask("activity.pick", [Reply(text, choices)])
+    choices = [(a.title, f"act:drop:{r.id}") for r, a in mine]
+    return await ctx.ask("activity.pick", [Reply(T.WHICH_CANCEL, buttons(*choices, per_row=1))])
+
+
+async def _drop(ctx: Context, registration_id: int) -> list[Reply]:
+    """Cancel a sign-up; whoever its places now fit is promoted and told."""
+    assert ctx.resident is not None
+    await ctx.done()
+    mine = await store.of_resident(ctx.session, ctx.resident.id, ctx.now)
+    found = next(((r, a) for r, a in mine if r.id == registration_id), None)
+    if found is None:
+        return [Reply(T.NO_SIGNUPS)]
+    registration, activity = found
+    promoted = await rules.cancel(ctx.session, registration, ctx.now)
+    await tell_promoted(ctx, activity, promoted)
+    return [Reply(T.CANCELLED.format(title=activity.title))]
+
+
+async def tell_promoted(ctx: Context, activity: Activity, promoted: list[Registration]) -> None:
+    """Tell residents moved from the waitlist that they have a place."""
+    zone = _zone(ctx)
+    for registration in promoted:
+        text = T.PROMOTED.format(
+            title=activity.title,
+            when=T.when(activity.starts_at, zone),
+            place=activity.place or "见活动通知",
+            code=registration.code,
+        )
+        await ctx.push_to_resident(
+            registration.resident_id,
+            [Reply(text)],
+            "activity_promoted",
+            dedupe_key=f"promoted:{registration.id}",
+        )
