@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Config
-from handlers import activities, handoff, help, onboarding, phone, staff, suggestions
+from handlers import (
+    activities,
+    activity_staff,
+    handoff,
+    help,
+    onboarding,
+    phone,
+    staff,
+    suggestions,
+)
 from handlers.context import Settings
 from handlers.dispatcher import Dispatcher
 from storage import communities
@@ -24,6 +33,7 @@ ROUTERS = (
     handoff.router,
     phone.router,
     activities.router,
+    activity_staff.router,
 )
 
 

@@ -1,0 +1,357 @@
+"""Activities for staff: create by a guided chat, edit, cancel, see sign-ups, check in, notify."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers import activity_rules as rules
+from handlers import activity_texts as T
+from handlers.activities import tell_promoted
+from handlers.context import Context
+from handlers.router import Router
+from handlers.types import Reply, buttons
+from nlp.dates import find_date
+from storage import activities as store
+from storage import audit
+from storage.activity_models import Activity, ActivitySlot, RegistrationStatus
+
+router = Router("activity_staff")
+
+NEW = "activity.new"
+STEPS = ("title", "when", "place", "capacity", "audience", "deadline")
+ASK = {
+    "title": "新建活动。活动叫什么名字?(例如:社区义诊)发送 0 随时退出。",
+    "when": "什么时候?例如“12月3日 9:00-11:30”或“周六 14:00-16:00”。",
+    "place": "在哪里举行?(例如:社区活动中心一楼)",
+    "capacity": "名额多少?回复数字(如 30),“不限”,或分时段“每15分钟1人”。",
+    "audience": "面向谁?“所有居民”,“60岁以上”,或楼号如“3号楼 5号楼”。",
+    "deadline": "报名截止时间?例如“12月2日 18:00”,或“开始前”。",
+}
+BAD = {
+    "when": "没看懂时间。请写日期和开始时间,例如“12月3日 9:00-11:30”。",
+    "capacity": "请回复数字(如 30)、“不限”,或“每15分钟1人”(需要结束时间)。",
+    "deadline": "没看懂截止时间,例如“12月2日 18:00”,或回复“开始前”。",
+}
+PICK_COMMUNITY = "您负责多个社区,请先用 /community 选择要发布活动的社区。"
+CREATED = "已发布活动 #{id}“{title}”。居民发送“活动”即可看到并报名。"
+DISCARDED = "好的,活动没有发布。"
+USAGE = {
+    "roster": "用法:/roster 活动编号",
+    "checkin": "用法:/checkin 活动编号 签到码",
+    "cancel": "用法:/cancelevent 活动编号 [原因]",
+    "notify": "用法:/notifyevent 活动编号 通知内容",
+    "edit": "用法:/editevent 活动编号 字段 新值(字段:标题、地点、名额、说明)",
+}
+NOT_FOUND = "没有找到活动 #{id}(或它不在您负责的社区)。"
+_TIME = re.compile(r"(\d{1,2})\s*[::点时]\s*(\d{1,2})?")
+_SLOTS = re.compile(r"每\s*(\d{1,3})\s*分钟\s*(\d{1,3})\s*人")
+
+
+def parse_when(text: str, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime | None] | None:
+    """Read "12月3日 9:00-11:30" as a local start (and end); None if no date and time."""
+    day = find_date(text, now.astimezone(zone).date())
+    times = [(int(h), int(m or 0)) for h, m in _TIME.findall(text)]
+    if day is None or not times or any(h > 23 or m > 59 for h, m in times):
+        return None
+    if "下午" in text or "晚上" in text:
+        times = [(h + 12 if h < 12 else h, m) for h, m in times]
+    start = datetime.combine(day, time(*times[0]), zone)
+    end = datetime.combine(day, time(*times[1]), zone) if len(times) > 1 else None
+    return start, end if end and end > start else None
+
+
+def _community_id(ctx: Context) -> int | None:
+    scope = ctx.working_scope()
+    if scope.community_ids is not None and len(scope.community_ids) == 1:
+        return next(iter(scope.community_ids))
+    if ctx.community is not None and scope.allows(ctx.community.id):
+        return ctx.community.id if scope.community_ids is not None else None
+    return None
+
+
+@router.command("/newevent", "新建活动", "发布活动", staff=True)
+async def new_activity(ctx: Context) -> list[Reply]:
+    """Start the guided creation of an activity."""
+    if _community_id(ctx) is None:
+        return [Reply(PICK_COMMUNITY)]
+    return await ctx.ask(NEW, [Reply(ASK["title"])], {"step": "title"})
+
+
+@router.state(NEW)
+async def new_activity_step(ctx: Context) -> list[Reply] | None:
+    """Take one answer of the guided creation, then ask the next (or show the preview)."""
+    assert ctx.state is not None
+    data: dict[str, Any] = dict(ctx.state.data)
+    step = data.get("step")
+    if step == "preview":
+        return await _confirm(ctx, data)
+    if not ctx.text or step not in STEPS:
+        return None
+    zone = ZoneInfo(ctx.settings.timezone)
+    problem = _take(step, ctx.text.strip(), data, ctx.now, zone)
+    if problem:
+        return [Reply(problem)]
+    following = STEPS[STEPS.index(step) + 1] if step != STEPS[-1] else "preview"
+    data["step"] = following
+    if following != "preview":
+        return await ctx.ask(NEW, [Reply(ASK[following])], data)
+    preview = Reply(_preview(data, zone), buttons(("发布", "actnew:yes"), ("不发布", "actnew:no")))
+    return await ctx.ask(NEW, [preview], data)
+
+
+def _take(step: str, text: str, data: dict[str, Any], now: datetime, zone: ZoneInfo) -> str | None:
+    """Store one answer in ``data``; return what to say if it cannot be read."""
+    if step == "title":
+        data["title"] = text[:100]
+    elif step == "when":
+        parsed = parse_when(text, now, zone)
+        if parsed is None or parsed[0] <= now:
+            return BAD["when"]
+        data["starts_at"], data["ends_at"] = (t.isoformat() if t else None for t in parsed)
+    elif step == "place":
+        data["place"] = text[:100]
+    elif step == "capacity":
+        slots = _SLOTS.search(text)
+        if slots and data.get("ends_at"):
+            data["slot_minutes"], data["slot_capacity"] = int(slots[1]), int(slots[2])
+            data["capacity"] = None
+        elif text.isdigit() and int(text) > 0:
+            data["capacity"] = int(text)
+        elif text in ("不限", "不限制", "无限"):
+            data["capacity"] = None
+        else:
+            return BAD["capacity"]
+    elif step == "audience":
+        _audience(text, data)
+    elif step == "deadline":
+        if text in ("开始前", "不限", "无"):
+            data["signup_deadline"] = None
+        else:
+            parsed = parse_when(text, now, zone)
+            if parsed is None:
+                return BAD["deadline"]
+            data["signup_deadline"] = parsed[0].isoformat()
+    return None
+
+
+def _audience(text: str, data: dict[str, Any]) -> None:
+    age = re.search(r"(\d{2})\s*岁", text)
+    buildings = re.findall(r"(\d{1,3})\s*(?:号楼|栋|幢)", text)
+    data["min_age"] = int(age[1]) if age else None
+    data["buildings"] = buildings
+    if age:
+        data["audience"] = f"{age[1]}岁以上居民"
+    elif buildings:
+        data["audience"] = "、".join(f"{b}号楼" for b in buildings) + "居民"
+    else:
+        data["audience"] = "所有居民" if text in ("所有居民", "所有人", "不限") else text[:100]
+
+
+def _preview(data: dict[str, Any], zone: ZoneInfo) -> str:
+    start = datetime.fromisoformat(data["starts_at"])
+    lines = ["请确认:", f"【{data['title']}】", f"时间:{T.when(start, zone)}"]
+    if data.get("ends_at"):
+        lines[-1] += f" 至 {datetime.fromisoformat(data['ends_at']).astimezone(zone):%H:%M}"
+    lines.append(f"地点:{data['place']}")
+    if data.get("slot_minutes"):
+        lines.append(f"名额:每 {data['slot_minutes']} 分钟 {data['slot_capacity']} 人")
+    else:
+        lines.append(f"名额:{data['capacity'] or '不限'}")
+    lines.append(f"对象:{data['audience']}")
+    deadline = data.get("signup_deadline")
+    deadline_text = T.when(datetime.fromisoformat(deadline), zone) if deadline else "开始前"
+    lines.append(f"报名截止:{deadline_text}")
+    return "\n".join(lines)
+
+
+@router.button("actnew")
+async def confirm_pressed(ctx: Context) -> list[Reply] | None:
+    """Publish or drop the previewed activity."""
+    if ctx.state is None or ctx.state.state != NEW:
+        return None
+    return await _confirm(ctx, dict(ctx.state.data))
+
+
+async def _confirm(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
+    yes = ctx.choice == "actnew:yes" or ctx.text in ("发布", "确认", "是")
+    no = ctx.choice == "actnew:no" or ctx.text in ("不发布", "取消", "否")
+    if not (yes or no):
+        return None
+    await ctx.done()
+    community_id = _community_id(ctx)
+    if no or community_id is None:
+        return [Reply(DISCARDED if no else PICK_COMMUNITY)]
+    activity = await create(ctx, community_id, data)
+    return [Reply(CREATED.format(id=activity.id, title=activity.title))]
+
+
+async def create(ctx: Context, community_id: int, data: dict[str, Any]) -> Activity:
+    """Create an activity (and its slots) from the guided answers."""
+    start = datetime.fromisoformat(data["starts_at"])
+    end = datetime.fromisoformat(data["ends_at"]) if data.get("ends_at") else None
+    deadline = data.get("signup_deadline")
+    activity = Activity(
+        community_id=community_id,
+        title=data["title"],
+        keywords=data["title"],
+        place=data.get("place", ""),
+        starts_at=start,
+        ends_at=end,
+        capacity=data.get("capacity"),
+        audience=data.get("audience") or "所有居民",
+        min_age=data.get("min_age"),
+        buildings=data.get("buildings") or [],
+        signup_deadline=datetime.fromisoformat(deadline) if deadline else None,
+        created_by=ctx.actor,
+    )
+    ctx.session.add(activity)
+    await ctx.session.flush()
+    if data.get("slot_minutes") and end is not None:
+        step = timedelta(minutes=int(data["slot_minutes"]))
+        moment = start
+        while moment + step <= end:
+            ctx.session.add(
+                ActivitySlot(
+                    activity_id=activity.id, starts_at=moment, capacity=data["slot_capacity"]
+                )
+            )
+            moment += step
+    await audit.record(
+        ctx.session,
+        ctx.actor,
+        "activity.create",
+        community_id=community_id,
+        target=str(activity.id),
+    )
+    return activity
+
+
+async def _activity_arg(ctx: Context, usage: str) -> tuple[Activity | None, str, list[Reply]]:
+    """Read "ID rest" from the arguments; the activity must be in the staff's scope."""
+    found = re.match(r"#?(\d+)\s*(.*)", ctx.args, re.S)
+    if not found:
+        return None, "", [Reply(USAGE[usage])]
+    activity = await store.get(ctx.session, int(found[1]))
+    if activity is None or not ctx.working_scope().allows(activity.community_id):
+        return None, "", [Reply(NOT_FOUND.format(id=found[1]))]
+    return activity, found[2].strip(), []
+
+
+@router.command("/eventlist", "活动管理", staff=True)
+async def staff_list(ctx: Context) -> list[Reply]:
+    """List upcoming activities with numbers, places taken and the waitlist."""
+    community_id = _community_id(ctx)
+    if community_id is None:
+        return [Reply(PICK_COMMUNITY)]
+    found = await store.upcoming(ctx.session, community_id, ctx.now, limit=30)
+    if not found:
+        return [Reply("还没有即将举行的活动。发送 /newevent 新建。")]
+    zone = ZoneInfo(ctx.settings.timezone)
+    lines = ["即将举行的活动:"]
+    for a in found:
+        roster = await store.roster(ctx.session, a.id)
+        confirmed = sum(r.party_size for r, _ in roster if r.status == RegistrationStatus.CONFIRMED)
+        waiting = sum(1 for r, _ in roster if r.status == RegistrationStatus.WAITLISTED)
+        limit = f"/{a.capacity}" if a.capacity else ""
+        when = T.when(a.starts_at, zone)
+        lines.append(f"#{a.id} {a.title} {when} 已报 {confirmed}{limit} 人,排队 {waiting}")
+    lines.append("名单:/roster 编号;签到:/checkin 编号 签到码")
+    return [Reply("\n".join(lines))]
+
+
+@router.command("/roster", "报名名单", staff=True, args=True)
+async def roster(ctx: Context) -> list[Reply]:
+    """List an activity's sign-ups with check-in codes, then its waitlist."""
+    activity, _, problem = await _activity_arg(ctx, "roster")
+    if activity is None:
+        return problem
+    rows = await store.roster(ctx.session, activity.id)
+    lines = [f"#{activity.id} {activity.title} 报名名单:"]
+    for registration, name in rows:
+        who = name or f"居民#{registration.resident_id}"
+        mark = "✔已签到" if registration.checked_in_at else ""
+        if registration.status == RegistrationStatus.CONFIRMED:
+            lines.append(f"{registration.code} {who} {registration.party_size}人 {mark}".rstrip())
+    waiting = [name for r, name in rows if r.status == RegistrationStatus.WAITLISTED]
+    if waiting:
+        lines.append("排队:" + "、".join(n or "居民" for n in waiting))
+    if len(lines) == 1:
+        lines.append("还没有人报名。")
+    return [Reply("\n".join(lines))]
+
+
+@router.command("/checkin", "签到", staff=True, args=True)
+async def check_in(ctx: Context) -> list[Reply]:
+    """Check a participant in by their code."""
+    activity, code, problem = await _activity_arg(ctx, "checkin")
+    if activity is None:
+        return problem
+    registration = await store.by_code(ctx.session, activity.id, code) if code else None
+    if registration is None or registration.status != RegistrationStatus.CONFIRMED:
+        return [Reply(f"签到码 {code or '(空)'} 不在“{activity.title}”的报名名单里。")]
+    if registration.checked_in_at is not None:
+        return [Reply(f"签到码 {registration.code} 已经签到过了。")]
+    registration.checked_in_at = ctx.now
+    return [Reply(f"签到成功:{registration.code}({registration.party_size} 人)。")]
+
+
+@router.command("/cancelevent", "取消活动", staff=True, args=True)
+async def cancel_activity(ctx: Context) -> list[Reply]:
+    """Cancel an activity and tell everyone signed up (and waiting)."""
+    activity, reason, problem = await _activity_arg(ctx, "cancel")
+    if activity is None:
+        return problem
+    if activity.cancelled:
+        return [Reply(f"活动 #{activity.id} 已经取消过了。")]
+    activity.cancelled = True
+    text = f"很抱歉,“{activity.title}”取消了。" + (f"原因:{reason}" if reason else "")
+    told = await _tell_all(ctx, activity, text, "activity_cancelled")
+    await audit.record(ctx.session, ctx.actor, "activity.cancel", target=str(activity.id))
+    return [Reply(f"已取消活动 #{activity.id},已通知 {told} 位报名者。")]
+
+
+@router.command("/notifyevent", "通知报名者", staff=True, args=True)
+async def notify(ctx: Context) -> list[Reply]:
+    """Send a message to everyone signed up for an activity."""
+    activity, text, problem = await _activity_arg(ctx, "notify")
+    if activity is None or not text:
+        return problem or [Reply(USAGE["notify"])]
+    told = await _tell_all(ctx, activity, f"【{activity.title}】{text}", "activity_notice")
+    return [Reply(f"已发给 {told} 位报名者。")]
+
+
+async def _tell_all(ctx: Context, activity: Activity, text: str, kind: str) -> int:
+    rows = await store.roster(ctx.session, activity.id)
+    for registration, _ in rows:
+        await ctx.push_to_resident(registration.resident_id, [Reply(text)], kind)
+    return len(rows)
+
+
+@router.command("/editevent", "修改活动", staff=True, args=True)
+async def edit(ctx: Context) -> list[Reply]:
+    """Change an activity's title, place, places or description (more places promote)."""
+    activity, rest, problem = await _activity_arg(ctx, "edit")
+    if activity is None:
+        return problem
+    field, _, value = rest.partition(" ")
+    value = value.strip()
+    if not value:
+        return [Reply(USAGE["edit"])]
+    if field == "标题":
+        activity.title = value[:100]
+    elif field == "地点":
+        activity.place = value[:100]
+    elif field == "说明":
+        activity.description = value
+    elif field == "名额" and value.isdigit():
+        activity.capacity = int(value)
+        await ctx.session.flush()
+        promoted = await rules.promote(ctx.session, activity.id, ctx.now)
+        await tell_promoted(ctx, activity, promoted)
+    else:
+        return [Reply(USAGE["edit"])]
+    await audit.record(ctx.session, ctx.actor, "activity.edit", target=str(activity.id))
+    return [Reply(f"已修改活动 #{activity.id} 的{field}。")]
