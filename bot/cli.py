@@ -17,6 +17,7 @@ db_app = typer.Typer(help="Database maintenance.")
 community_app = typer.Typer(help="Communities served by this deployment.")
 staff_app = typer.Typer(help="Staff rights.")
 wechat_app = typer.Typer(help="The WeChat Official Account.")
+events_app = typer.Typer(help="Community activities.")
 wechat_menu_app = typer.Typer(help="The account's custom menu.")
 suggestions_app = typer.Typer(help="Residents' suggestions.")
 nlp_app = typer.Typer(help="Language understanding on stdin lines (one JSON line out per line).")
@@ -24,6 +25,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(community_app, name="community")
 app.add_typer(staff_app, name="staff")
 app.add_typer(wechat_app, name="wechat")
+app.add_typer(events_app, name="events")
 wechat_app.add_typer(wechat_menu_app, name="menu")
 app.add_typer(suggestions_app, name="suggestions")
 app.add_typer(nlp_app, name="nlp")
@@ -364,6 +366,76 @@ def suggestions_export(
         write_rows(rows, format, out)
 
     _run(main)
+
+
+@events_app.command("import")
+def events_import(
+    file: Annotated[Path, typer.Argument(help="a .toml ([[activity]] tables) or .csv file")],
+    community: Annotated[str | None, typer.Option(help="community slug")] = None,
+) -> None:
+    """Import activities (all or nothing: a bad row names itself and nothing is imported)."""
+
+    async def main() -> list[str]:
+        from zoneinfo import ZoneInfo
+
+        from bot.events_io import import_specs, read_specs
+        from storage import audit
+        from storage.engine import transaction
+
+        specs = read_specs(file)
+        linli = await _open(create_default=community is None)
+        try:
+            async with transaction(linli.maker) as session:
+                community_id = await _community_id(session, community)
+                if community_id is None:
+                    from storage import communities
+
+                    community_id = (await communities.ensure_default(session)).id
+                zone = ZoneInfo(linli.config.community.timezone)
+                created = await import_specs(session, community_id, specs, zone)
+                await audit.record(session, "cli", "activity.import", community_id=community_id)
+                return [f"#{a.id} {a.title}" for a in created]
+        finally:
+            await linli.close()
+
+    if not file.exists():
+        fail(f"{file} does not exist")
+    for line in _run(main):
+        print(f"imported {line}")
+
+
+@events_app.command("export")
+def events_export(
+    activity_id: Annotated[int, typer.Argument(help="the activity's number")],
+    format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="file to write (csv: default stdout)")] = None,
+) -> None:
+    """Export an activity's sign-ups with check-in codes."""
+    if format not in ("csv", "xlsx"):
+        fail(f"--format must be csv or xlsx, not {format!r}")
+    if format == "xlsx" and out is None:
+        fail("--format xlsx needs --out FILE")
+
+    async def main() -> bytes | str:
+        from zoneinfo import ZoneInfo
+
+        from bot.events_io import roster_rows, write_roster
+        from storage import activities
+
+        linli = await _open(create_default=False)
+        try:
+            async with linli.read_maker() as session:
+                if await activities.get(session, activity_id) is None:
+                    raise ValueError(f"there is no activity #{activity_id}")
+                zone = ZoneInfo(linli.config.community.timezone)
+                rows = await roster_rows(session, activity_id, zone)
+        finally:
+            await linli.close()
+        return write_roster(rows, format, out)
+
+    data = _run(main)
+    if out is None:
+        sys.stdout.write(str(data))
 
 
 @nlp_app.command("classify")
