@@ -149,10 +149,12 @@ class MenuButton(_Section):
 
 DEFAULT_MENU = [
     MenuButton(name="我要建议", command="帮助"),
-    MenuButton(name="我的建议", command="我的建议"),
+    MenuButton(name="社区活动", command="活动"),
     MenuButton(
-        name="更多",
+        name="我的",
         sub=[
+            MenuButton(name="我的建议", command="我的建议"),
+            MenuButton(name="我的报名", command="我的报名"),
             MenuButton(name="转人工", command="转人工"),
             MenuButton(name="留电话", command="留电话"),
         ],

@@ -41,6 +41,8 @@ class ActivitySpec(BaseModel):
     signup_deadline: datetime | None = None
     slot_minutes: int | None = Field(default=None, ge=5, le=240)
     slot_capacity: int = Field(default=1, ge=1)
+    # Hours before the start at which participants are reminded.
+    reminder_hours: list[int] = Field(default_factory=lambda: [24, 2])
 
     @field_validator(
         "ends_at", "signup_deadline", "capacity", "min_age", "slot_minutes", mode="before"
@@ -49,12 +51,19 @@ class ActivitySpec(BaseModel):
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    @field_validator("buildings", mode="before")
+    @field_validator("buildings", "reminder_hours", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
-        return (
-            [b for b in value.replace(",", " ").split() if b] if isinstance(value, str) else value
-        )
+        if isinstance(value, str):
+            return [b for b in value.replace(",", " ").split() if b]
+        return value
+
+    @field_validator("reminder_hours")
+    @classmethod
+    def _hours(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= h <= 72 for h in value):
+            raise ValueError("reminder hours must be between 1 and 72")
+        return sorted(set(value), reverse=True)
 
 
 def read_specs(path: Path) -> list[ActivitySpec]:
@@ -120,6 +129,7 @@ async def import_specs(
             min_age=spec.min_age,
             buildings=spec.buildings,
             signup_deadline=_local(spec.signup_deadline, zone),
+            reminder_hours=spec.reminder_hours,
             created_by="cli",
         )
         session.add(activity)

@@ -43,7 +43,7 @@ USAGE = {
     "checkin": "用法:/checkin 活动编号 签到码",
     "cancel": "用法:/cancelevent 活动编号 [原因]",
     "notify": "用法:/notifyevent 活动编号 通知内容",
-    "edit": "用法:/editevent 活动编号 字段 新值(字段:标题、地点、名额、说明)",
+    "edit": "用法:/editevent 活动编号 字段 新值(字段:标题、时间、地点、名额、说明)",
 }
 NOT_FOUND = "没有找到活动 #{id}(或它不在您负责的社区)。"
 _TIME = re.compile(r"(\d{1,2})\s*[::点时]\s*(\d{1,2})?")
@@ -346,6 +346,16 @@ async def edit(ctx: Context) -> list[Reply]:
         activity.place = value[:100]
     elif field == "说明":
         activity.description = value
+    elif field == "时间":
+        parsed = parse_when(value, ctx.now, ZoneInfo(ctx.settings.timezone))
+        if parsed is None or parsed[0] <= ctx.now:
+            return [Reply(BAD["when"])]
+        activity.starts_at, activity.ends_at = parsed[0], parsed[1] or activity.ends_at
+        if activity.ends_at is not None and activity.ends_at <= activity.starts_at:
+            activity.ends_at = None
+        await store.forget_reminders(ctx.session, activity.id)  # due again for the new time
+        when = T.when(activity.starts_at, ZoneInfo(ctx.settings.timezone))
+        await _tell_all(ctx, activity, f"“{activity.title}”的时间改为 {when}。", "activity_notice")
     elif field == "名额" and value.isdigit():
         activity.capacity = int(value)
         await ctx.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.activity_models import (
@@ -172,6 +172,13 @@ async def mark_reminded(session: AsyncSession, activity_id: int, hours: int) -> 
     """Note that a reminder went out; False if it had been noted before."""
     values = {"activity_id": activity_id, "hours": hours}
     return await insert_once(session, ActivityReminder, values)
+
+
+async def forget_reminders(session: AsyncSession, activity_id: int) -> None:
+    """Forget the reminders sent for an activity (its time changed: they are due again)."""
+    await session.execute(
+        delete(ActivityReminder).where(ActivityReminder.activity_id == activity_id)
+    )
 
 
 async def reminded(session: AsyncSession, activity_id: int) -> set[int]:

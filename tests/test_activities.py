@@ -202,3 +202,38 @@ async def test_reminders_go_once_and_the_waitlist_is_told_at_the_start(app) -> N
     assert await activity_tick(app.maker, tz, at_start) == 0
     told = [who for who, text in await queued() if "没有空出名额" in text]
     assert told == ["乙"] and clinic.id
+
+
+async def test_several_matches_ask_which_and_a_past_activity_is_closed(app) -> None:
+    from bot.channels.plaintext import render
+
+    await add(app, title="健康讲座:高血压", keywords="讲座", starts_at=coming(2, 10))
+    await add(app, title="健康讲座:糖尿病", keywords="讲座", starts_at=coming(4, 10))
+    chat = Chat(app, "吴阿姨")
+    replies = await chat.say("我要报名讲座")
+    assert "哪一个" in replies[-1].text
+    shown = render(replies[-1])
+    assert "高血压" in shown and "糖尿病" in shown
+    assert "已为您报名:健康讲座:糖尿病" in await chat.text("健康讲座:糖尿病")
+    past = await add(app, title="旧活动", starts_at=datetime.now(ZONE) - timedelta(days=1))
+    assert "已经开始或结束了" in await chat.text(button=f"act:join:{past.id}")
+
+
+def test_dates_in_words() -> None:
+    from datetime import date
+
+    from nlp.dates import find_date, party_size
+
+    wednesday = date(2026, 11, 25)
+    assert find_date("周六那个健康讲座", wednesday) == date(2026, 11, 28)
+    assert find_date("星期三", wednesday) == wednesday  # today is the coming Wednesday
+    assert find_date("下周三", wednesday) == date(2026, 12, 2)
+    assert find_date("礼拜天", wednesday) == date(2026, 11, 29)
+    assert find_date("后天", wednesday) == date(2026, 11, 27)
+    assert find_date("12月3日", wednesday) == date(2026, 12, 3)
+    assert find_date("3月1号", wednesday) == date(2027, 3, 1)  # past this year: next year
+    assert find_date("30号", wednesday) == date(2026, 11, 30)
+    assert find_date("2月30日", wednesday) is None
+    assert find_date("报名义诊", wednesday) is None
+    assert party_size("2人") == 2 and party_size("我们一家三口") == 3
+    assert party_size("报名义诊") is None

@@ -69,11 +69,13 @@ async def test_roster_check_in_edit_notify_and_cancel(app) -> None:
     assert "已修改" in await worker.text(f"/editevent {talk.id} 名额 2")
     assert await statuses(app, talk.id) == ["confirmed", "confirmed"]  # 乙 promoted
     assert "已发给 2 位" in await worker.text(f"/notifyevent {talk.id} 请带上笔记本")
+    assert "已修改" in await worker.text(f"/editevent {talk.id} 时间 下周二 20:00")
+    assert "没看懂时间" in await worker.text(f"/editevent {talk.id} 时间 改天")
     assert "已通知 2 位" in await worker.text(f"/cancelevent {talk.id} 场地维修")
     assert "已取消" in await Chat(app, "丙").text(button=f"act:join:{talk.id}")
     async with app.read_maker() as session:
         kinds = list(await session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)))
-    assert kinds.count("activity_notice") == 2 and kinds.count("activity_cancelled") == 2
+    assert kinds.count("activity_notice") == 4 and kinds.count("activity_cancelled") == 2
     assert "没有找到活动 #99" in await worker.text("/roster 99")
     assert "用法" in await worker.text("/checkin")
 

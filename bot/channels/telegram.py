@@ -49,6 +49,8 @@ UPDATE_TYPES = ["message", "callback_query", "my_chat_member"]
 RESIDENT_COMMANDS = [
     ("help", "帮助:我能做什么"),
     ("mine", "我的建议"),
+    ("events", "社区活动"),
+    ("signups", "我的报名"),
     ("human", "转人工"),
     ("phone", "留电话(自愿)"),
     ("forget", "删除我的信息"),
@@ -61,6 +63,8 @@ STAFF_COMMANDS = [
     ("stats", "按分类统计"),
     ("handoffs", "人工会话"),
     ("community", "切换社区"),
+    ("newevent", "新建活动"),
+    ("eventlist", "活动管理"),
 ]
 
 
