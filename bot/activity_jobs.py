@@ -50,13 +50,16 @@ async def _remind(session: AsyncSession, activity: Activity, now: datetime, zone
     for registration, _name in await activities.roster(session, activity.id):
         if registration.status != RegistrationStatus.CONFIRMED:
             continue
+        if registration.created_at > activity.starts_at - timedelta(hours=min(due)):
+            continue  # signed up after this reminder was due: the confirmation said it all
         text = T.REMINDER.format(
             title=activity.title,
             when=T.when(activity.starts_at, zone),
             place=activity.place or "见活动通知",
             code=registration.code,
         )
-        key = f"remind:{registration.id}:{min(due)}"
+        # The start is in the key: a moved activity is reminded again for its new time.
+        key = f"remind:{registration.id}:{min(due)}:{int(activity.starts_at.timestamp())}"
         queued += await _to_resident(session, registration.resident_id, text, "reminder", key)
     return queued
 

@@ -55,8 +55,9 @@ class ActivitySpec(BaseModel):
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return [b for b in value.replace(",", " ").split() if b]
-        return value
+            value = [b for b in value.replace(",", " ").split() if b]
+        # Residents' buildings are kept as numbers: "3号楼" is "3".
+        return [str(b).removesuffix("号楼").rstrip("栋幢") for b in value] if value else value
 
     @field_validator("reminder_hours")
     @classmethod
@@ -82,6 +83,8 @@ def read_specs(path: Path) -> list[ActivitySpec]:
         raise ValueError(f"{path}: use a .toml or .csv file")
     specs, problems = [], []
     for number, row in enumerate(rows, 1):
+        if isinstance(row, dict):  # a blank CSV cell means "not given", i.e. the default
+            row = {k: v for k, v in row.items() if v not in ("", None)}
         try:
             spec = ActivitySpec.model_validate(row)
         except ValidationError as exc:
@@ -89,16 +92,31 @@ def read_specs(path: Path) -> list[ActivitySpec]:
                 where = ".".join(str(p) for p in item["loc"]) or "row"
                 problems.append(f"activity {number}: {where}: {item['msg']}")
             continue
-        if spec.slot_minutes and spec.ends_at is None:
-            problems.append(f"activity {number}: slot_minutes needs ends_at")
-        if spec.ends_at and spec.ends_at <= spec.starts_at:
-            problems.append(f"activity {number}: ends_at must be after starts_at")
+        problems += [f"activity {number}: {p}" for p in _inconsistent(spec)]
         specs.append(spec)
     if not rows:
         problems.append(f"{path}: no activities found")
     if problems:
         raise ValueError("nothing imported:\n  " + "\n  ".join(problems))
     return specs
+
+
+def _inconsistent(spec: ActivitySpec) -> list[str]:
+    """Return what does not fit together in one activity."""
+    zone = ZoneInfo("UTC")  # only for comparing: naive and aware times side by side
+    start, end = _local(spec.starts_at, zone), _local(spec.ends_at, zone)
+    deadline = _local(spec.signup_deadline, zone)
+    problems = []
+    if end is not None and start is not None and end <= start:
+        problems.append("ends_at must be after starts_at")
+    if deadline is not None and start is not None and deadline > start:
+        problems.append("signup_deadline must be before starts_at")
+    if spec.slot_minutes:
+        if end is None or start is None:
+            problems.append("slot_minutes needs ends_at")
+        elif end - start < timedelta(minutes=spec.slot_minutes):
+            problems.append("the time from starts_at to ends_at is shorter than one slot")
+    return problems
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:

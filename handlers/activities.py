@@ -21,9 +21,14 @@ from storage.activity_models import Activity, ActivitySlot, Registration, Regist
 
 router = Router("activities")
 
+_PARTY = re.compile(r"\d+\s*(?:个)?[人位口]|[一二两三四五六七八九十]\s*(?:个)?[人位口]")
+_DATE_WORDS = re.compile(
+    r"(?:下下|下|这|本)?(?:周|星期|礼拜)[一二三四五六日天]|大?后天|今天|明天|今儿|明儿"
+    r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]?|\d{1,2}\s*[日号](?![楼栋])|上午|下午|晚上"
+)
+
 BIRTH = "activity.birth"
 BUILDING = "activity.building"
-MAX_PARTY = 6
 # Words that say "sign me up", not which activity.
 _FILLER = re.compile(
     r"报名|报个名|参加|我想|我要|想去|给我|帮我|一下|那个|这个|活动|的|了|吧|呢|啊|[,。!?、 ]"
@@ -56,11 +61,14 @@ async def list_activities(ctx: Context) -> list[Reply]:
     return await _offer(ctx, T.LIST_HEAD, found, "show")
 
 
-async def _offer(ctx: Context, head: str, found: list[Activity], action: str) -> list[Reply]:
+async def _offer(
+    ctx: Context, head: str, found: list[Activity], action: str, party: int = 1
+) -> list[Reply]:
     left = await _places_left(ctx, found)
     zone = _zone(ctx)
     lines = [head] + [f"{i}. {T.summary(a, left[a.id], zone)}" for i, a in enumerate(found, 1)]
-    choices = [(a.title, f"act:{action}:{a.id}") for a in found]
+    extra = f":{party}" if party != 1 else ""
+    choices = [(a.title, f"act:{action}:{a.id}{extra}") for a in found]
     return await ctx.ask("activity.pick", [Reply("\n".join(lines), buttons(*choices, per_row=1))])
 
 
@@ -69,20 +77,27 @@ async def pressed(ctx: Context) -> list[Reply] | None:
     """Act on an activity button (pressed, or its number typed)."""
     parts = (ctx.choice or "").split(":")
     action, args = parts[1] if len(parts) > 1 else "", parts[2:]
-    if action == "show" and args:
-        return await _show(ctx, int(args[0]))
-    if action == "join" and args:
-        party = int(args[1]) if len(args) > 1 else 1
-        return await _join(ctx, int(args[0]), party)
-    if action == "slot" and len(args) == 3:
-        slot: int | str = args[1] if args[1] == rules.NEXT_SLOT else int(args[1])
-        return await _join(ctx, int(args[0]), int(args[2]), slot)
-    if action == "drop" and args:
-        return await _drop(ctx, int(args[0]))
-    if action == "keep":
-        await ctx.done()
-        return [Reply(T.KEPT)]
+    # Payloads come back from a platform: a stale or forged one is "expired", never a crash.
+    numbers = [int(a) if a.isdigit() else None for a in args]
+    if not args or numbers[0] is None:
+        return None if action != "keep" else await _keep(ctx)
+    first = numbers[0]
+    if action == "show":
+        return await _show(ctx, first)
+    if action == "join":
+        party = numbers[1] if len(args) > 1 else 1
+        return await _join(ctx, first, party) if party else None
+    if action == "slot" and len(args) == 3 and numbers[2]:
+        slot = rules.NEXT_SLOT if args[1] == rules.NEXT_SLOT else numbers[1]
+        return await _join(ctx, first, numbers[2], slot) if slot else None
+    if action == "drop":
+        return await _drop(ctx, first)
     return None
+
+
+async def _keep(ctx: Context) -> list[Reply]:
+    await ctx.done()
+    return [Reply(T.KEPT)]
 
 
 async def _show(ctx: Context, activity_id: int) -> list[Reply]:
@@ -105,12 +120,12 @@ async def sign_up_in_words(ctx: Context) -> list[Reply]:
     found = await store.upcoming(ctx.session, ctx.community.id, ctx.now, limit=50)
     if not found:
         return [Reply(T.NONE_OPEN)]
-    party = min(party_size(ctx.text) or 1, MAX_PARTY)
+    party = party_size(ctx.text) or 1
     meant = match(ctx.text, found, ctx.now.astimezone(_zone(ctx)).date(), _zone(ctx))
     if len(meant) == 1:
         return await _join(ctx, meant[0].id, party)
     if meant:
-        return await _offer(ctx, T.WHICH, meant[:9], "join" if party == 1 else f"join:{party}")
+        return await _offer(ctx, T.WHICH, meant[:9], "join", party)
     return await _offer(ctx, T.NO_MATCH + T.LIST_HEAD, found[:9], "show")
 
 
@@ -119,20 +134,22 @@ def match(text: str, found: list[Activity], today: date, zone: ZoneInfo) -> list
     day = find_date(text, today)
     if day is not None:
         found = [a for a in found if a.starts_at.astimezone(zone).date() == day]
-    words = _FILLER.sub("", re.sub(r"\d+\s*人|[一二两三四五六]\s*个?人", "", text))
+    words = _FILLER.sub("", _DATE_WORDS.sub("", _PARTY.sub("", text)))
+    if not words:
+        # "我要报名", "周六那个": whatever is open (on that day); the resident picks.
+        return found
     scored = []
     for activity in found:
-        score = sum(2.0 for k in activity.keywords.split() if k and k in text)
+        score = sum(2.0 for k in activity.keywords.split() if k and k in words)
         pairs = {activity.title[i : i + 2] for i in range(len(activity.title) - 1)}
-        if pairs and words:
+        if pairs:
             score += 2.0 * sum(p in words for p in pairs) / len(pairs)
         scored.append((score, activity))
-    if day is not None and not words:
-        return found  # "周六那个" alone: whatever is on that day
     best = max((s for s, _ in scored), default=0.0)
-    if best < 0.5:
+    if best <= 0:
         return []
-    return [a for s, a in sorted(scored, key=lambda x: -x[0]) if s >= best - 1.0]
+    # Close scores are a real choice: ask rather than guess.
+    return [a for s, a in scored if s > 0 and s >= best - 0.5]
 
 
 async def _join(
@@ -156,6 +173,9 @@ async def _join(
     if slot is None and (slots := await store.slots(ctx.session, activity.id)):
         taken = await store.taken(ctx.session, activity.id)
         free = [s for s in slots if s.capacity - taken.get(s.id, 0) >= party]
+        most = min(rules.MAX_PARTY, max(s.capacity for s in slots))
+        if party > most:
+            return [Reply(T.TOO_MANY.format(title=activity.title, most=most))]
         if free:
             zone = _zone(ctx)
             choices = [("最早的空位", f"act:slot:{activity.id}:next:{party}")] + [
@@ -163,10 +183,19 @@ async def _join(
             ]
             text = T.PICK_SLOT.format(title=activity.title)
             return await ctx.ask("activity.pick", [Reply(text, buttons(*choices, per_row=3))])
+        else:  # every slot is taken: ask before queueing
+            wait = buttons(("排队", f"act:slot:{activity.id}:next:{party}"))
+            text = T.ALL_SLOTS_TAKEN.format(title=activity.title)
+            return await ctx.ask("activity.pick", [Reply(text, wait)])
     outcome = await rules.sign_up(ctx.session, activity.id, ctx.resident, party, slot, ctx.now)
     await ctx.done()
     if outcome.problem == "slot_taken":
         return [Reply(T.SLOT_TAKEN), *await _join(ctx, activity.id, party)]
+    if outcome.problem == "too_many":
+        slots = await store.slots(ctx.session, activity.id)
+        largest = max((s.capacity for s in slots), default=0) if slots else activity.capacity
+        most = min(rules.MAX_PARTY, largest or rules.MAX_PARTY)
+        return [Reply(T.TOO_MANY.format(title=activity.title, most=most))]
     if outcome.problem or outcome.registration is None:
         return await _closed(ctx, activity) or [Reply(T.CLOSED["gone"])]
     registration = outcome.registration
@@ -203,10 +232,13 @@ async def birth_year(ctx: Context) -> list[Reply] | None:
     """Remember the year of birth asked for (or an age), then go on signing up."""
     assert ctx.resident is not None and ctx.state is not None
     year = None
-    if found := re.search(r"(19\d\d|20[0-2]\d)", ctx.text):
+    text = ctx.text.strip()
+    if found := re.search(r"(19\d\d|20[0-2]\d)", text):
         year = int(found.group(1))
-    elif found := re.fullmatch(r"(\d{1,3})\s*岁?", ctx.text.strip()):
+    elif found := re.fullmatch(r"(\d{1,3})\s*岁", text):
         year = ctx.now.year - int(found.group(1))
+    elif found := re.fullmatch(r"(\d{2})\s*年?", text):
+        year = 1900 + int(found.group(1))  # asked for a year: "52" is 1952, not an age
     if year is None or not 1900 <= year <= ctx.now.year:
         # A number that is no year gets help; anything else is routed as usual.
         return [Reply(T.BAD_BIRTH)] if re.search(r"\d", ctx.text) else None
@@ -289,9 +321,13 @@ async def tell_promoted(ctx: Context, activity: Activity, promoted: list[Registr
     """Tell residents moved from the waitlist that they have a place."""
     zone = _zone(ctx)
     for registration in promoted:
+        start = activity.starts_at
+        if registration.slot_id is not None:
+            slot = await ctx.session.get(ActivitySlot, registration.slot_id)
+            start = slot.starts_at if slot else start
         text = T.PROMOTED.format(
             title=activity.title,
-            when=T.when(activity.starts_at, zone),
+            when=T.when(start, zone),
             place=activity.place or "见活动通知",
             code=registration.code,
         )

@@ -15,6 +15,7 @@ from storage.models import Resident
 # Check-in codes avoid characters that are easy to misread (0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 NEXT_SLOT = "next"
+MAX_PARTY = 6
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,9 @@ def missing_fact(activity: Activity, resident: Resident) -> str | None:
 
 def ineligible(activity: Activity, resident: Resident, now: datetime) -> bool:
     """Tell whether a resident (with the facts known) may not take part."""
-    age = now.year - resident.birth_year if resident.birth_year is not None else None
+    # By year (birthdays are not asked), in the year the activity takes place.
+    year = activity.starts_at.year
+    age = year - resident.birth_year if resident.birth_year is not None else None
     if activity.min_age is not None and age is not None and age < activity.min_age:
         return True
     if activity.buildings and resident.building:
@@ -90,9 +93,13 @@ async def sign_up(
     if await store.active_registration(session, activity.id, resident.id) is not None:
         return SignUp(problem="twice")
     slots = await store.slots(session, activity.id)
+    largest = max((s.capacity for s in slots), default=None) if slots else activity.capacity
+    if not 1 <= party <= MAX_PARTY or (largest is not None and party > largest):
+        return SignUp(problem="too_many")
     taken = await store.taken(session, activity.id)
     slot: ActivitySlot | None = None
     status = RegistrationStatus.CONFIRMED
+    # Places freed are offered to the waitlist first (promote), so free places here are free.
     if slots:
         free = [s for s in slots if s.capacity - taken.get(s.id, 0) >= party]
         if slot_choice in (None, NEXT_SLOT):
@@ -122,7 +129,15 @@ async def sign_up(
 async def cancel(
     session: AsyncSession, registration: Registration, now: datetime
 ) -> list[Registration]:
-    """Cancel a sign-up and promote whoever its places now fit; return the promoted."""
+    """Cancel a sign-up and promote whoever its places now fit; return the promoted.
+
+    The activity is locked first, as sign-ups and promotions do, so two cancellations at once
+    queue instead of deadlocking.
+    """
+    await store.get(session, registration.activity_id, lock=True)
+    await session.refresh(registration)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return []
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     await session.flush()
@@ -130,7 +145,12 @@ async def cancel(
 
 
 async def promote(session: AsyncSession, activity_id: int, now: datetime) -> list[Registration]:
-    """Confirm waitlisted sign-ups, first come first, while their places fit."""
+    """Confirm waitlisted sign-ups in the order they came, each whose places now fit.
+
+    A family that does not fit the place freed stays first in line, and a single person behind
+    it may take that place: a free place is never left empty while someone it fits waits
+    (new sign-ups take free places the same way).
+    """
     activity = await store.get(session, activity_id, lock=True)
     if activity is None or closed_because(activity, now) in ("cancelled", "started"):
         return []
@@ -143,13 +163,13 @@ async def promote(session: AsyncSession, activity_id: int, now: datetime) -> lis
                 (s for s in slots if s.capacity - taken.get(s.id, 0) >= waiting.party_size), None
             )
             if slot is None:
-                break
+                continue
             waiting.slot_id = slot.id
             taken[slot.id] = taken.get(slot.id, 0) + waiting.party_size
         else:
             left = None if activity.capacity is None else activity.capacity - taken.get(None, 0)
             if left is not None and left < waiting.party_size:
-                break  # first come first: nobody jumps the queue
+                continue
             taken[None] = taken.get(None, 0) + waiting.party_size
         waiting.status = RegistrationStatus.CONFIRMED
         promoted.append(waiting)

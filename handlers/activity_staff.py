@@ -31,9 +31,9 @@ ASK = {
     "deadline": "报名截止时间?例如“12月2日 18:00”,或“开始前”。",
 }
 BAD = {
-    "when": "没看懂时间。请写日期和开始时间,例如“12月3日 9:00-11:30”。",
+    "when": "没看懂时间(或结束早于开始)。请写日期和时间,例如“12月3日 9:00-11:30”。",
     "capacity": "请回复数字(如 30)、“不限”,或“每15分钟1人”(需要结束时间)。",
-    "deadline": "没看懂截止时间,例如“12月2日 18:00”,或回复“开始前”。",
+    "deadline": "截止时间要在现在和活动开始之间,例如“12月2日 18:00”,或回复“开始前”。",
 }
 PICK_COMMUNITY = "您负责多个社区,请先用 /community 选择要发布活动的社区。"
 CREATED = "已发布活动 #{id}“{title}”。居民发送“活动”即可看到并报名。"
@@ -46,21 +46,31 @@ USAGE = {
     "edit": "用法:/editevent 活动编号 字段 新值(字段:标题、时间、地点、名额、说明)",
 }
 NOT_FOUND = "没有找到活动 #{id}(或它不在您负责的社区)。"
-_TIME = re.compile(r"(\d{1,2})\s*[::点时]\s*(\d{1,2})?")
+_TIME = re.compile(r"(\d{1,2})\s*[:：点时]\s*(\d{1,2}|半)?")
 _SLOTS = re.compile(r"每\s*(\d{1,3})\s*分钟\s*(\d{1,3})\s*人")
+_HALF_DAY = re.compile(r"上午|早上|中午|下午|晚上|傍晚")
 
 
 def parse_when(text: str, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime | None] | None:
-    """Read "12月3日 9:00-11:30" as a local start (and end); None if no date and time."""
+    """Read "12月3日 9:00-11:30" or "明天上午9点到下午1点半" as a local start (and end).
+
+    None if there is no date and time, or the end is not after the start.
+    """
     day = find_date(text, now.astimezone(zone).date())
-    times = [(int(h), int(m or 0)) for h, m in _TIME.findall(text)]
+    times = []
+    for match in _TIME.finditer(text):
+        hour, minute = int(match[1]), 30 if match[2] == "半" else int(match[2] or 0)
+        markers = _HALF_DAY.findall(text[: match.start()])
+        if markers and markers[-1] in ("下午", "晚上", "傍晚") and hour < 12:
+            hour += 12  # 下午2点 is 14:00; a later 上午 resets it
+        times.append((hour, minute))
     if day is None or not times or any(h > 23 or m > 59 for h, m in times):
         return None
-    if "下午" in text or "晚上" in text:
-        times = [(h + 12 if h < 12 else h, m) for h, m in times]
     start = datetime.combine(day, time(*times[0]), zone)
     end = datetime.combine(day, time(*times[1]), zone) if len(times) > 1 else None
-    return start, end if end and end > start else None
+    if end is not None and end <= start:
+        return None
+    return start, end
 
 
 def _community_id(ctx: Context) -> int | None:
@@ -116,7 +126,13 @@ def _take(step: str, text: str, data: dict[str, Any], now: datetime, zone: ZoneI
     elif step == "capacity":
         slots = _SLOTS.search(text)
         if slots and data.get("ends_at"):
-            data["slot_minutes"], data["slot_capacity"] = int(slots[1]), int(slots[2])
+            minutes, each = int(slots[1]), int(slots[2])
+            span = datetime.fromisoformat(data["ends_at"]) - datetime.fromisoformat(
+                data["starts_at"]
+            )
+            if not 5 <= minutes <= span.total_seconds() / 60 or each < 1:
+                return BAD["capacity"]
+            data["slot_minutes"], data["slot_capacity"] = minutes, each
             data["capacity"] = None
         elif text.isdigit() and int(text) > 0:
             data["capacity"] = int(text)
@@ -131,7 +147,8 @@ def _take(step: str, text: str, data: dict[str, Any], now: datetime, zone: ZoneI
             data["signup_deadline"] = None
         else:
             parsed = parse_when(text, now, zone)
-            if parsed is None:
+            start = datetime.fromisoformat(data["starts_at"])
+            if parsed is None or not now < parsed[0] <= start:
                 return BAD["deadline"]
             data["signup_deadline"] = parsed[0].isoformat()
     return None
@@ -350,13 +367,22 @@ async def edit(ctx: Context) -> list[Reply]:
         parsed = parse_when(value, ctx.now, ZoneInfo(ctx.settings.timezone))
         if parsed is None or parsed[0] <= ctx.now:
             return [Reply(BAD["when"])]
-        activity.starts_at, activity.ends_at = parsed[0], parsed[1] or activity.ends_at
+        shift = parsed[0] - activity.starts_at
+        for slot in await store.slots(ctx.session, activity.id):
+            slot.starts_at += shift  # slots move with the activity
+        if parsed[1] is None and activity.ends_at is not None:
+            parsed = (parsed[0], activity.ends_at + shift)
+        activity.starts_at, activity.ends_at = parsed
         if activity.ends_at is not None and activity.ends_at <= activity.starts_at:
             activity.ends_at = None
         await store.forget_reminders(ctx.session, activity.id)  # due again for the new time
         when = T.when(activity.starts_at, ZoneInfo(ctx.settings.timezone))
         await _tell_all(ctx, activity, f"“{activity.title}”的时间改为 {when}。", "activity_notice")
-    elif field == "名额" and value.isdigit():
+    elif field == "名额" and (
+        not value.isdigit() or int(value) < 1 or await store.slots(ctx.session, activity.id)
+    ):
+        return [Reply("名额请写大于 0 的数字(分时段的活动按时段定名额,不能改总数)。")]
+    elif field == "名额":
         activity.capacity = int(value)
         await ctx.session.flush()
         promoted = await rules.promote(ctx.session, activity.id, ctx.now)

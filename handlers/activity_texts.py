@@ -21,6 +21,8 @@ CLOSED = {
 }
 TWICE = "您已经报名了“{title}”({status})。发送“我的报名”查看,或“取消报名”。"
 SLOT_TAKEN = "这个时段刚刚被约满了,请换一个时段。"
+ALL_SLOTS_TAKEN = "“{title}”的时段都约满了。要排队吗?有人取消时会自动为您补上。"
+TOO_MANY = "“{title}”一次最多能报 {most} 人,请改一下人数再报。"
 ASK_BIRTH = "“{title}”是给{audience}的。请问您是哪一年出生的?(例如 1952)只问这一次。"
 ASK_BUILDING = "“{title}”只限{audience}。请问您住几号楼?(例如 3号楼)只问这一次。"
 BAD_BIRTH = "请告诉我出生年份,例如 1952;发送 0 返回。"

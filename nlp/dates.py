@@ -14,9 +14,10 @@ _RELATIVE = {"今天": 0, "今儿": 0, "明天": 1, "明儿": 1, "后天": 2, "�
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9, "十": 10}  # fmt: skip
 
-_WEEKDAY = re.compile(r"(下下|下|这|本)?(?:周|星期|礼拜)([一二三四五六日天])")
+_WEEKDAY = re.compile(r"(?<!每)(下下|下|这|本)?(?:周|星期|礼拜)([一二三四五六日天])")
 _MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
-_DAY_ONLY = re.compile(r"(?<![\d月])(\d{1,2})\s*[日号]")
+# "10号楼", "3号床" are places, not dates.
+_DAY_ONLY = re.compile(r"(?<![\d月])(\d{1,2})\s*[日号](?![楼栋床线院门房室])")
 
 
 def find_date(text: str, today: date) -> date | None:
@@ -40,9 +41,21 @@ def find_date(text: str, today: date) -> date | None:
         return _next(today, month, day)
     match = _DAY_ONLY.search(text)
     if match:
-        day = int(match.group(1))
-        month = today.month if day >= today.day else today.month % 12 + 1
-        return _next(today, month, day)
+        return _next_day_of_month(today, int(match.group(1)))
+    return None
+
+
+def _next_day_of_month(today: date, day: int) -> date | None:
+    """Return the next date with this day of the month ("31号" skips months without a 31st)."""
+    year, month = today.year, today.month
+    for _ in range(13):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate >= today:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return None
 
 

@@ -45,7 +45,8 @@ async def get(session: AsyncSession, activity_id: int, lock: bool = False) -> Ac
     """
     stmt = select(Activity).where(Activity.id == activity_id)
     if lock:
-        stmt = stmt.with_for_update()
+        # Reload under the lock: what was read before it (cancelled? places?) may be stale.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(stmt)
 
 
@@ -131,6 +132,7 @@ async def of_resident(
             Registration.resident_id == resident_id,
             Registration.status.in_(ACTIVE),
             Activity.starts_at > now,
+            Activity.cancelled.is_(False),
         )
         .order_by(Activity.starts_at, Activity.id)
     )

@@ -179,7 +179,7 @@ async def test_fifty_residents_for_the_last_ten_places(app) -> None:
 async def test_reminders_go_once_and_the_waitlist_is_told_at_the_start(app) -> None:
     from bot.activity_jobs import activity_tick
 
-    start = datetime.now(ZONE) + timedelta(hours=23)
+    start = datetime.now(ZONE) + timedelta(hours=25)
     clinic = await add(app, title="义诊", keywords="义诊", starts_at=start, capacity=1)
     await Chat(app, "甲").say("报名义诊")
     await Chat(app, "乙").say("报名义诊")  # waitlisted
@@ -190,8 +190,10 @@ async def test_reminders_go_once_and_the_waitlist_is_told_at_the_start(app) -> N
             return [(r.recipient, r.payload["text"]) for r in rows]
 
     tz = "Asia/Shanghai"
-    assert await activity_tick(app.maker, tz) == 1  # the 24 h reminder, to 甲 only
-    assert await activity_tick(app.maker, tz) == 0  # run again: nothing new
+    assert await activity_tick(app.maker, tz) == 0  # not yet due
+    day_before = start - timedelta(hours=24) + timedelta(minutes=1)
+    assert await activity_tick(app.maker, tz, day_before) == 1  # the 24 h reminder, to 甲 only
+    assert await activity_tick(app.maker, tz, day_before) == 0  # run again: nothing new
     [(who, text)] = await queued()
     assert who == "甲" and "提醒" in text and "签到码" in text
     two_hours_before = start - timedelta(hours=2) + timedelta(minutes=1)
@@ -237,3 +239,48 @@ def test_dates_in_words() -> None:
     assert find_date("报名义诊", wednesday) is None
     assert party_size("2人") == 2 and party_size("我们一家三口") == 3
     assert party_size("报名义诊") is None
+
+
+async def test_buttons_from_elsewhere_and_party_sizes(app) -> None:
+    a = await add(app, title="消防安全讲座", keywords="讲座", starts_at=coming(2, 10), capacity=5)
+    b = await add(app, title="健康讲座", keywords="讲座", starts_at=coming(4, 10), capacity=5)
+    chat = Chat(app, "郑叔叔")
+    await chat.say("报名讲座 2人")  # two match: which one?
+    assert "人数:2 人" in await chat.text("消防安全讲座")
+    async with app.read_maker() as session:
+        mine = await session.scalar(select(Registration).where(Registration.activity_id == a.id))
+    assert mine.party_size == 2 and b.id
+    for forged in (f"act:join:{b.id}:-10", f"act:join:{b.id}:0", "act:join:abc", "act:slot:1:x:1"):
+        assert "过期" in await chat.text(button=forged), forged
+    assert "最多能报 5 人" in await chat.text(button=f"act:join:{b.id}:50")
+    assert "已为您报名:消防安全讲座" not in await Chat(app, "钱").text("报名消防 10人")
+    assert await statuses(app, b.id) == []
+
+
+async def test_a_family_too_big_for_a_slot_is_told_and_the_queue_moves(app) -> None:
+    haircut = await add(app, title="义务理发", keywords="理发", starts_at=coming(3))
+    async with transaction(app.maker) as session:
+        session.add(ActivitySlot(activity_id=haircut.id, starts_at=haircut.starts_at, capacity=1))
+    assert "最多能报 1 人" in await Chat(app, "一家").text("报名理发 2人")
+    first, second = Chat(app, "甲"), Chat(app, "乙")
+    await first.say("报名理发")
+    await first.say("1")
+    assert "都约满了" in await second.text("报名理发")
+    assert "排队:第 1 位" in await second.text("1")
+    await first.say("取消报名")
+    await first.say("1")
+    assert await statuses(app, haircut.id) == ["cancelled", "confirmed"]
+
+
+async def test_words_that_are_not_what_they_seem(app) -> None:
+    await add(app, title="社区义诊", keywords="义诊", starts_at=coming(2), capacity=9)
+    await add(app, title="老年人理发", keywords="理发", starts_at=coming(3), min_age=60,
+              audience="60岁以上居民")  # fmt: skip
+    assert "已为您报名:社区义诊" in await Chat(app, "住10号楼的").text("我住10号楼,报名义诊")
+    senior = Chat(app, "老吴")
+    await senior.say("报名理发")
+    assert "已为您报名" in await senior.text("52")  # a year asked for: 1952
+    async with app.read_maker() as session:
+        assert (
+            await session.scalar(select(Resident).where(Resident.display_name == "老吴"))
+        ).birth_year == 1952

@@ -92,3 +92,47 @@ async def test_a_staff_member_sees_only_their_communities(app) -> None:
         await session.flush()
     worker = await staff_chat(app)
     assert "没有找到活动" in await worker.text(f"/roster {elsewhere.id}")
+
+
+async def test_moving_an_activity_moves_its_slots_and_its_reminders(app) -> None:
+    from bot.activity_jobs import activity_tick
+
+    worker = await staff_chat(app)
+    start = coming(3)
+    haircut = await add(app, title="义务理发", keywords="理发", starts_at=start, capacity=None)
+    async with transaction(app.maker) as session:
+        session.add(ActivitySlot(activity_id=haircut.id, starts_at=start, capacity=1))
+    resident = Chat(app, "甲")
+    await resident.say("报名理发")
+    await resident.say("1")
+    day_before = start - timedelta(hours=24) + timedelta(minutes=1)
+    assert await activity_tick(app.maker, "Asia/Shanghai", day_before) == 1
+    assert "已修改" in await worker.text(f"/editevent {haircut.id} 时间 下下周四 10:00")
+    async with app.read_maker() as session:
+        moved = await session.get(Activity, haircut.id)
+        slot = await session.scalar(select(ActivitySlot))
+    assert slot.starts_at == moved.starts_at  # the slot moved with it
+    again = moved.starts_at - timedelta(hours=24) + timedelta(minutes=1)
+    assert await activity_tick(app.maker, "Asia/Shanghai", again) == 1  # reminded anew
+    assert "名额请写大于 0" in await worker.text(f"/editevent {haircut.id} 名额 5")
+
+
+async def test_a_cancelled_activity_leaves_my_signups(app) -> None:
+    worker = await staff_chat(app)
+    clinic = await add(app, title="义诊", keywords="义诊", starts_at=coming(2), capacity=5)
+    resident = Chat(app, "甲")
+    await resident.say("报名义诊")
+    await worker.say(f"/cancelevent {clinic.id}")
+    assert "没有报名任何活动" in await resident.text("我的报名")
+
+
+async def test_slots_must_fit_the_time(app) -> None:
+    worker = await staff_chat(app)
+    await worker.say("/newevent")
+    await worker.say("量血压")
+    await worker.say("周六 9:00-9:10")
+    await worker.say("活动中心")
+    assert "请回复数字" in await worker.text("每15分钟1人")
+    await worker.say("20")
+    await worker.say("所有居民")
+    assert "截止时间要在" in await worker.text("下下周六 9:00")  # after the start

@@ -39,11 +39,18 @@ def test_import_toml_and_csv_then_export(tmp_path: Path) -> None:
     rows = (
         "title,starts_at,capacity,buildings\n"
         "亲子绘画,2030-06-08 14:00,20,\n"
-        "插花,2030-06-09 09:00,,3 5\n"
+        "插花,2030-06-09 09:00,,3号楼 5号楼\n"
     )
     (tmp_path / "more.csv").write_text(rows, encoding="utf-8")
     result = run(["events", "import", "more.csv"], tmp_path, env=env(tmp_path))
     assert result.returncode == 0 and "imported #4 插花" in result.stdout, result.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "linli.db") as db:
+        buildings, hours = db.execute(
+            "SELECT buildings, reminder_hours FROM activities WHERE title = '插花'"
+        ).fetchone()
+    assert buildings == '["3", "5"]' and hours == "[24, 2]"  # blank cells take the defaults
 
     chat = run(["chat", "--user", "张阿姨"], tmp_path, "报名义诊\n", env=env(tmp_path))
     assert "已为您报名:社区义诊" in chat.stdout, chat.stdout + chat.stderr
