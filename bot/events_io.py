@@ -192,6 +192,13 @@ async def roster_rows(
     return rows
 
 
+def _cell(value: Any) -> Any:
+    """Keep a name such as "=HYPERLINK(...)" text in a spreadsheet, never a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def write_roster(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> bytes | str:
     """Render roster rows as CSV (text) or XLSX (bytes); write them to ``out`` if given."""
     if fmt == "xlsx":
@@ -201,7 +208,7 @@ def write_roster(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> byte
         sheet = book.active
         sheet.append(ROSTER_FIELDS)
         for row in rows:
-            sheet.append([row[f] for f in ROSTER_FIELDS])
+            sheet.append([_cell(row[f]) for f in ROSTER_FIELDS])
         buffer = io.BytesIO()
         book.save(buffer)
         data: bytes | str = buffer.getvalue()

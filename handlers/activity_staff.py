@@ -43,7 +43,7 @@ USAGE = {
     "checkin": "用法:/checkin 活动编号 签到码",
     "cancel": "用法:/cancelevent 活动编号 [原因]",
     "notify": "用法:/notifyevent 活动编号 通知内容",
-    "edit": "用法:/editevent 活动编号 字段 新值(字段:标题、时间、地点、名额、说明)",
+    "edit": "用法:/editevent 活动编号 字段 新值(字段:标题、时间、地点、名额、说明、提醒)",
 }
 NOT_FOUND = "没有找到活动 #{id}(或它不在您负责的社区)。"
 _TIME = re.compile(r"(\d{1,2})\s*[:：点时]\s*(\d{1,2}|半)?")
@@ -363,6 +363,11 @@ async def edit(ctx: Context) -> list[Reply]:
         activity.place = value[:100]
     elif field == "说明":
         activity.description = value
+    elif field == "提醒":
+        hours = sorted({int(h) for h in re.findall(r"\d+", value)}, reverse=True)
+        if not hours or any(not 1 <= h <= 72 for h in hours):
+            return [Reply("提醒请写开始前几小时(1–72),例如“提醒 24 2”。")]
+        activity.reminder_hours = hours
     elif field == "时间":
         parsed = parse_when(value, ctx.now, ZoneInfo(ctx.settings.timezone))
         if parsed is None or parsed[0] <= ctx.now:

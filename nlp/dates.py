@@ -73,7 +73,8 @@ def _next(today: date, month: int, day: int) -> date | None:
 
 def party_size(text: str) -> int | None:
     """Return how many people a sign-up is for ("2 人", "两个人", "我和孩子两个"), if said."""
-    match = re.search(r"([0-9]+|[一二两三四五六七八九十])\s*(?:个)?(?:人|位|口)", text)
+    # "五人制足球" names a game, not a party.
+    match = re.search(r"([0-9]+|[一二两三四五六七八九十])\s*(?:个)?(?:人|位|口)(?!制)", text)
     if not match:
         return None
     raw = match.group(1)
