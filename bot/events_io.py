@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import activities as store
-from storage.activity_models import Activity, ActivitySlot
+from storage.activity_models import Activity
 
 ROSTER_FIELDS = ["code", "name", "party_size", "status", "slot", "signed_up_at", "checked_in_at"]
 
@@ -153,14 +153,9 @@ async def import_specs(
         session.add(activity)
         await session.flush()
         if spec.slot_minutes and end is not None:
-            step, moment = timedelta(minutes=spec.slot_minutes), start
-            while moment + step <= end:
-                session.add(
-                    ActivitySlot(
-                        activity_id=activity.id, starts_at=moment, capacity=spec.slot_capacity
-                    )
-                )
-                moment += step
+            await store.add_slots(
+                session, activity.id, start, end, spec.slot_minutes, spec.slot_capacity
+            )
         created.append(activity)
     await session.flush()
     return created

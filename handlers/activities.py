@@ -7,7 +7,7 @@ Buttons all start with ``act:``: ``act:show:ID``, ``act:join:ID[:PARTY]``,
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers import activity_rules as rules
@@ -274,10 +274,7 @@ async def my_signups(ctx: Context) -> list[Reply]:
             status += f"第 {await rules.waitlist_position(ctx.session, registration)} 位"
         else:
             status += f",签到码 {registration.code}"
-        start = activity.starts_at
-        if registration.slot_id is not None:
-            slot = await ctx.session.get(ActivitySlot, registration.slot_id)
-            start = slot.starts_at if slot else start
+        start = await _start_of(ctx, registration, activity)
         lines.append(f"· {activity.title} {T.when(start, zone)}:{status}")
     return [Reply("\n".join(lines))]
 
@@ -321,10 +318,7 @@ async def tell_promoted(ctx: Context, activity: Activity, promoted: list[Registr
     """Tell residents moved from the waitlist that they have a place."""
     zone = _zone(ctx)
     for registration in promoted:
-        start = activity.starts_at
-        if registration.slot_id is not None:
-            slot = await ctx.session.get(ActivitySlot, registration.slot_id)
-            start = slot.starts_at if slot else start
+        start = await _start_of(ctx, registration, activity)
         text = T.PROMOTED.format(
             title=activity.title,
             when=T.when(start, zone),
@@ -337,3 +331,12 @@ async def tell_promoted(ctx: Context, activity: Activity, promoted: list[Registr
             "activity_promoted",
             dedupe_key=f"promoted:{registration.id}",
         )
+
+
+async def _start_of(ctx: Context, registration: Registration, activity: Activity) -> datetime:
+    """Return when a sign-up starts: its time slot's start, or the activity's."""
+    if registration.slot_id is not None:
+        slot = await ctx.session.get(ActivitySlot, registration.slot_id)
+        if slot is not None:
+            return slot.starts_at
+    return activity.starts_at

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from handlers.types import Reply, buttons
 from nlp.dates import find_date
 from storage import activities as store
 from storage import audit
-from storage.activity_models import Activity, ActivitySlot, RegistrationStatus
+from storage.activity_models import Activity, RegistrationStatus
 
 router = Router("activity_staff")
 
@@ -227,15 +227,8 @@ async def create(ctx: Context, community_id: int, data: dict[str, Any]) -> Activ
     ctx.session.add(activity)
     await ctx.session.flush()
     if data.get("slot_minutes") and end is not None:
-        step = timedelta(minutes=int(data["slot_minutes"]))
-        moment = start
-        while moment + step <= end:
-            ctx.session.add(
-                ActivitySlot(
-                    activity_id=activity.id, starts_at=moment, capacity=data["slot_capacity"]
-                )
-            )
-            moment += step
+        minutes, each = int(data["slot_minutes"]), int(data["slot_capacity"])
+        await store.add_slots(ctx.session, activity.id, start, end, minutes, each)
     await audit.record(
         ctx.session,
         ctx.actor,

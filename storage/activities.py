@@ -193,3 +193,21 @@ async def started_with_waitlist(session: AsyncSession, now: datetime) -> list[Ac
     """Return activities that have started and whose waitlist has not been told yet."""
     stmt = select(Activity).where(Activity.starts_at <= now, Activity.waitlist_closed_at.is_(None))
     return list(await session.scalars(stmt))
+
+
+async def add_slots(
+    session: AsyncSession,
+    activity_id: int,
+    start: datetime,
+    end: datetime,
+    minutes: int,
+    capacity: int,
+) -> int:
+    """Split start..end into slots of ``minutes`` with ``capacity`` places each; return how many."""
+    step, moment, added = timedelta(minutes=minutes), start, 0
+    while moment + step <= end:
+        session.add(ActivitySlot(activity_id=activity_id, starts_at=moment, capacity=capacity))
+        moment += step
+        added += 1
+    await session.flush()
+    return added
