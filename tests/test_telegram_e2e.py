@@ -391,3 +391,20 @@ async def test_phone_prompt_offers_the_contact_button(peer: Peer, linli) -> None
     markup = peer.inbox(RESIDENT)[-1]["message"]["reply_markup"]
     assert markup["keyboard"] == [[{"text": "📱 分享我的电话", "request_contact": True}]]
     assert markup["one_time_keyboard"] is True
+
+
+async def test_activity_sign_up_with_buttons(peer: Peer, linli) -> None:
+    from tests.test_activities import add, coming
+
+    app, channel = linli
+    await add(app, title="社区义诊", keywords="义诊", place="活动中心", starts_at=coming(2))
+    peer.say(RESIDENT, "活动")
+    await poll(channel)
+    listing = peer.inbox(RESIDENT)[-1]
+    assert keyboard(listing) == [("社区义诊", "act:show:1")]
+    peer.press(RESIDENT, "act:show:1")
+    await poll(channel)
+    assert keyboard(peer.inbox(RESIDENT)[-1]) == [("报名", "act:join:1")]
+    peer.press(RESIDENT, "act:join:1")
+    await poll(channel)
+    assert "已为您报名:社区义诊" in texts(peer.inbox(RESIDENT))[-1]

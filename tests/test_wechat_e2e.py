@@ -350,3 +350,16 @@ async def test_a_picture_whose_fetch_failed_is_fetched_later(linli: Linli, api) 
     assert await linli.channel.fetch_missing_pictures() == 1
     assert kept.read_bytes() == b"\xff\xd8later"
     assert await linli.channel.fetch_missing_pictures() == 0
+
+
+async def test_activity_sign_up_by_numbers(linli: Linli) -> None:
+    from tests.test_activities import add, coming
+
+    await add(linli.app, title="社区义诊", keywords="义诊", starts_at=coming(2), capacity=3)
+    listing = await linli.say("活动", 12001)
+    assert "社区义诊" in listing and "回复 1 社区义诊" in listing
+    assert "回复 1 报名" in await linli.say("1", 12002)
+    assert "已为您报名:社区义诊" in await linli.say("1", 12003)
+    voice = linli.peer.voice_xml(USER, "media-v9", "我的报名。", 12004)
+    reply = linli.peer.read_reply((await linli.post(voice)).text, False)
+    assert "社区义诊" in reply["Content"]
