@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from nlp.features import Featurizer, load_lexicon
 from nlp.linear import LinearModel
+from nlp.meals import date_slot, order_slots
 from nlp.resources import model_path
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # Intent ids. Later features may add intents; these never change meaning.
 INTENTS = (
@@ -78,6 +82,10 @@ def understand(text: str, now: datetime | None = None) -> Understanding:
     slots: dict[str, Any] = {}
     if prediction.label == "status":
         slots["about"] = status_about(text)
+    elif prediction.label == "meal_order":
+        slots = dict(order_slots(text, now or datetime.now(SHANGHAI)))
+    elif prediction.label in ("meal_cancel", "meal_menu"):
+        slots = date_slot(text, now or datetime.now(SHANGHAI))
     return Understanding(prediction.label, round(prediction.confidence, 4), slots)
 
 

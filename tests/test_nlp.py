@@ -152,3 +152,38 @@ def test_different_problems_are_not(a: str, b: str) -> None:
 def test_similarity_edges() -> None:
     assert similarity.similarity([], ["a"]) == 0.0
     assert similarity.similarity(["a", "b"], ["a", "b"]) == 1.0
+
+
+def test_meal_order_slots_on_the_held_out_set() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "meal_slots.py"
+    spec = importlib.util.spec_from_file_location("meal_slots", path)
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    intent_accuracy, slot_match, misses = bench.measure()
+    assert intent_accuracy >= 0.95 and slot_match >= 0.9, "\n".join(misses)
+
+
+def test_meal_numbers_and_words() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from nlp.meals import chinese_number, order_slots, quantity
+
+    assert [chinese_number(t) for t in ("3", "十", "十二", "二十", "俩", "两")] == [
+        3,
+        10,
+        12,
+        20,
+        2,
+        2,
+    ]
+    assert chinese_number("三份") is None
+    assert quantity("订0份") == 0 and quantity("要100份午饭") == 100 and quantity("订-2份") == -2
+    now = datetime(2026, 11, 25, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert order_slots("送到3栋2单元502 订一份", now)["quantity"] == 1
+    assert order_slots("午饭不用送", now)["delivery"] is False
+    assert understand("明天的菜单", now=now).slots == {"date": "2026-11-26"}
