@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -201,6 +202,30 @@ class WeChatConfig(_Section):
         return self
 
 
+class Subsidy(_Section):
+    """A subsidy tier: residents of at least this age pay this much less per meal."""
+
+    min_age: int = Field(ge=1, le=120)
+    discount: float = Field(ge=0)
+
+
+class CanteenConfig(_Section):
+    """The community canteen (幸福食堂)."""
+
+    lunch_cutoff: time = time(10, 0)
+    dinner_cutoff: time = time(15, 0)
+    subsidies: list[Subsidy] = Field(
+        default_factory=lambda: [Subsidy(min_age=60, discount=2), Subsidy(min_age=80, discount=4)]
+    )
+    # Delivery for residents staff mark, and for everyone of at least this age (None: only marked).
+    delivery_min_age: int | None = Field(default=80, ge=1, le=120)
+    max_quantity: int = Field(default=10, ge=1, le=100)
+    open_weekends: bool = False
+    # Days that differ from the calendar (and holidays for years the calendar does not know).
+    extra_open_days: list[date] = Field(default_factory=list)
+    closed_days: list[date] = Field(default_factory=list)
+
+
 class RedisConfig(_Section):
     """Redis, for sharing the WeChat access token between processes (memory otherwise)."""
 
@@ -232,6 +257,7 @@ class Config(_Section):
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     wechat: WeChatConfig = Field(default_factory=WeChatConfig)
     redis: RedisConfig = Field(default_factory=RedisConfig)
+    canteen: CanteenConfig = Field(default_factory=CanteenConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 

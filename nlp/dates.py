@@ -28,6 +28,8 @@ def find_date(text: str, today: date) -> date | None:
     match = _WEEKDAY.search(text)
     if match:
         prefix, name = match.groups()
+        if prefix == "下" and text[max(0, match.start() - 1) : match.start()] == "一":
+            prefix = None  # "订一下周五" is 订一下 + 周五, not 下周五
         target = _DAY_NAMES[name]
         if prefix in ("下", "下下"):
             monday = today - timedelta(days=today.weekday())

@@ -51,7 +51,8 @@ def quantity(text: str) -> int:
     match = _BARE_QUANTITY.search(text)
     if match and (value := chinese_number(match.group(1))) is not None:
         return value
-    return 2 if _COUPLE.search(text) else 1
+    # "来俩", "午饭 俩": 俩 is two of whatever is ordered.
+    return 2 if _COUPLE.search(text) or "俩" in text else 1
 
 
 def meal_of(text: str) -> str | None:

@@ -99,6 +99,9 @@ class Resident(Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     # Only with the resident's consent (recorded in ``consents``), for their own staff.
     phone: Mapped[str | None] = mapped_column(String(20))
+    # Canteen: staff mark who may have meals delivered; a diet note the kitchen sees.
+    delivery_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    diet_note: Mapped[str | None] = mapped_column(String(100))
     tags: Mapped[list[Any]] = mapped_column(default=list)
     consents: Mapped[dict[str, Any]] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,0 +1,56 @@
+"""The community canteen: menus per day and meal, and residents' meal orders."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base
+from storage.types import utcnow
+
+
+class OrderStatus(enum.StrEnum):
+    """Where a meal order stands."""
+
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class Menu(Base):
+    """What the canteen serves at one meal of one day, and its price."""
+
+    __tablename__ = "menus"
+    __table_args__ = (UniqueConstraint("community_id", "day", "meal"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    meal: Mapped[str] = mapped_column(String(10))  # "lunch" | "dinner"
+    dishes: Mapped[str] = mapped_column(Text)
+    price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class MealOrder(Base):
+    """A confirmed order (it counts from the moment its confirmation arrived)."""
+
+    __tablename__ = "meal_orders"
+    __table_args__ = (Index("ix_meal_orders_day", "community_id", "day", "meal", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    meal: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(Integer)
+    delivery: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    diet_note: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.CONFIRMED)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
