@@ -10,6 +10,8 @@ from bot.config import Config
 from handlers import (
     activities,
     activity_staff,
+    canteen,
+    canteen_staff,
     handoff,
     help,
     onboarding,
@@ -17,6 +19,7 @@ from handlers import (
     staff,
     suggestions,
 )
+from handlers.canteen_rules import CanteenRules
 from handlers.context import Settings
 from handlers.dispatcher import Dispatcher
 from storage import communities
@@ -34,6 +37,8 @@ ROUTERS = (
     phone.router,
     activities.router,
     activity_staff.router,
+    canteen.router,
+    canteen_staff.router,
 )
 
 
@@ -48,6 +53,22 @@ def handler_settings(config: Config) -> Settings:
         rating_days=config.suggestions.rating_days,
         max_text_chars=config.suggestions.max_text_chars,
         timezone=config.community.timezone,
+        canteen=canteen_rules(config),
+    )
+
+
+def canteen_rules(config: Config) -> CanteenRules:
+    """Map the [canteen] config onto the rules handlers use."""
+    canteen = config.canteen
+    return CanteenRules(
+        lunch_cutoff=canteen.lunch_cutoff,
+        dinner_cutoff=canteen.dinner_cutoff,
+        subsidies=tuple((s.min_age, round(s.discount * 100)) for s in canteen.subsidies),
+        delivery_min_age=canteen.delivery_min_age,
+        max_quantity=canteen.max_quantity,
+        open_weekends=canteen.open_weekends,
+        extra_open_days=frozenset(canteen.extra_open_days),
+        closed_days=frozenset(canteen.closed_days),
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlp import similarity
 from nlp.topics import classify
-from storage import activities, communities, residents, staff
+from storage import activities, canteen, communities, residents, staff
 from storage import suggestions as store
 from storage.activity_models import Activity, ActivitySlot
 from storage.models import SuggestionStatus
@@ -57,7 +57,33 @@ async def seed(session: AsyncSession) -> int:
         )
         added += 1
     await seed_activities(session, community.id)
+    await seed_canteen(session, community.id)
     return added
+
+
+DEMO_MENUS = (
+    ("红烧鸡腿、清炒时蔬、番茄蛋汤、米饭", "清蒸鱼、香菇青菜、小米粥"),
+    ("土豆烧牛肉、凉拌黄瓜、紫菜汤、米饭", "肉末豆腐、炒菠菜、馒头"),
+    ("糖醋里脊(少糖)、蒜蓉西兰花、冬瓜汤、米饭", "虾仁蒸蛋、炒生菜、南瓜粥"),
+)
+
+
+async def seed_canteen(
+    session: AsyncSession, community_id: int, timezone: str = "Asia/Shanghai"
+) -> None:
+    """Publish a week of menus, and let the console user "我" have meals delivered."""
+    today = datetime.now(ZoneInfo(timezone)).date()
+    for n in range(8):
+        lunch, dinner = DEMO_MENUS[n % len(DEMO_MENUS)]
+        day = today + timedelta(days=n)
+        await canteen.set_menu(session, community_id, day, "lunch", lunch, 1000)
+        await canteen.set_menu(session, community_id, day, "dinner", dinner, 800)
+    me = await residents.find_by_account(session, "console", "我")
+    if me is None:
+        me = await residents.create(
+            session, "console", "我", display_name="我", community_id=community_id
+        )
+    me.delivery_eligible = True
 
 
 async def seed_activities(

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.canteen_rules import CanteenRules
 from handlers.types import Incoming, Reply
 from storage import conversations, outbox, residents
 from storage import staff as staff_store
@@ -27,6 +28,7 @@ class Settings:
     rating_days: int = 7
     max_text_chars: int = 2000
     timezone: str = "Asia/Shanghai"
+    canteen: CanteenRules = field(default_factory=CanteenRules)
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,9 @@ class Dispatcher:
             return [Reply.from_dict(r) for r in raw]
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
-        now = utcnow()
+        # The time the message arrived is what counts (an order confirmed before a cut-off
+        # counts even if it waited a moment), never a time in the future.
+        now = min(incoming.received_at, utcnow())
         # NUL is the one character PostgreSQL cannot store in text.
         text = incoming.text.replace("\x00", "").strip()
         limit = self.settings.max_text_chars
@@ -235,6 +237,7 @@ class Dispatcher:
         for name, command in self.commands.items():
             if not name.startswith("/") and text.startswith(name):
                 tail = text[len(name) :].strip()
-                if not tail or (command.args and (tail[0].isdigit() or command.staff)):
+                free = command.staff or command.words
+                if not tail or (command.args and (tail[0].isdigit() or free)):
                     return command, tail
         return None, ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from handlers import texts
 from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply
@@ -13,9 +12,10 @@ RESIDENT_HELP = """我是邻里小助手,您可以:
 1. 直接说建议或问题,例如“楼道灯坏了”
 2. 发“我的建议”,看处理进度
 3. 发“活动”,看最近的活动并报名;“我的报名”查看、“取消报名”取消
-4. 发“转人工”,找工作人员
-5. 发“留电话”,方便工作人员回电(自愿)
-6. 发“删除我的信息”,删除您的资料
+4. 发“菜单”看幸福食堂吃什么;说“明天中午订两份饭”就能订餐
+5. 发“转人工”,找工作人员
+6. 发“留电话”,方便工作人员回电(自愿)
+7. 发“删除我的信息”,删除您的资料
 有危险请先打 110 / 119 / 120。"""
 
 STAFF_HELP = """工作人员命令:
@@ -39,9 +39,3 @@ async def show_help(ctx: Context) -> list[Reply]:
     if ctx.is_staff:
         replies.append(Reply(STAFF_HELP))
     return replies
-
-
-@router.intent("meal_order", "meal_cancel", "meal_menu")
-async def canteen_not_open(ctx: Context) -> list[Reply]:
-    """Say honestly that ordering meals is not open in this community yet."""
-    return [Reply(texts.NOT_AVAILABLE.format(what="食堂订餐"))]

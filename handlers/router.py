@@ -20,6 +20,8 @@ class Command:
     staff: bool = False
     # Whether words may follow the command ("撤回 12", "回复 12 已修好").
     args: bool = False
+    # Whether any words may follow a Chinese command (饮食备注 低盐), not only a number.
+    words: bool = False
 
 
 @dataclass
@@ -35,13 +37,13 @@ class Router:
     payloads: dict[str, Handler] = field(default_factory=dict)
 
     def command(
-        self, *names: str, staff: bool = False, args: bool = False
+        self, *names: str, staff: bool = False, args: bool = False, words: bool = False
     ) -> Callable[[Handler], Handler]:
         """Register a handler for commands such as ``/help`` or ``帮助``."""
 
         def register(handler: Handler) -> Handler:
             for name in names:
-                self.commands[name.lower()] = Command(handler, staff, args)
+                self.commands[name.lower()] = Command(handler, staff, args or words, words)
             return handler
 
         return register

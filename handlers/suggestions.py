@@ -263,7 +263,9 @@ async def mine(ctx: Context) -> list[Reply]:
 async def status(ctx: Context) -> list[Reply]:
     """Answer "how are my things going" (suggestions are what this part knows about)."""
     if ctx.args == "orders":
-        return [Reply(T.MINE_STATUS_SOON.format(what="订餐")), *await mine(ctx)]
+        from handlers.canteen import my_orders
+
+        return await my_orders(ctx)
     if ctx.args == "signups":
         from handlers.activities import my_signups
 

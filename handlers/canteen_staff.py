@@ -1,0 +1,89 @@
+"""The canteen for staff: the kitchen list of a day, and who may have meals delivered."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.canteen import day_label, local_now
+from handlers.canteen_rules import MEAL_NAMES
+from handlers.context import Context
+from handlers.router import Router
+from handlers.types import Reply
+from nlp.meals import date_slot
+from storage import audit
+from storage import canteen as store
+from storage.models import Resident
+from storage.scoping import Scope
+
+router = Router("canteen_staff")
+
+
+async def kitchen_summary(session: AsyncSession, community_id: int, day: date) -> str:
+    """Return the kitchen list: counts per meal (dine-in / delivery), then deliveries in order."""
+    rows = await store.kitchen_list(session, community_id, day)
+    if not rows:
+        return f"{day_label(day)}还没有人订餐。"
+    counts: Counter[tuple[str, bool]] = Counter()
+    for order, _ in rows:
+        counts[(order.meal, order.delivery)] += order.quantity
+    lines = [f"{day_label(day)}订餐:"]
+    for meal in ("lunch", "dinner"):
+        dine, deliver = counts[(meal, False)], counts[(meal, True)]
+        if dine or deliver:
+            lines.append(
+                f"{MEAL_NAMES[meal]}:共 {dine + deliver} 份(堂食/自取 {dine},送餐 {deliver})"
+            )
+    deliveries = [(o, r) for o, r in rows if o.delivery]
+    if deliveries:
+        lines.append("送餐名单:")
+        for order, resident in deliveries:
+            who = resident.display_name or f"居民#{resident.id}"
+            diet = f" [{order.diet_note}]" if order.diet_note else ""
+            where = order.note or "未留地址"
+            lines.append(f"  {MEAL_NAMES[order.meal]} {where} {who} ×{order.quantity}{diet}")
+    notes = [(o, r) for o, r in rows if o.diet_note and not o.delivery]
+    for order, resident in notes:
+        lines.append(f"  备注({MEAL_NAMES[order.meal]}):{resident.display_name} {order.diet_note}")
+    return "\n".join(lines)
+
+
+def _community_of(ctx: Context) -> int | None:
+    scope = ctx.working_scope()
+    if scope.community_ids is not None and len(scope.community_ids) == 1:
+        return next(iter(scope.community_ids))
+    return ctx.community.id if ctx.community and scope.allows(ctx.community.id) else None
+
+
+@router.command("/orders", "订餐统计", staff=True, args=True)
+async def orders(ctx: Context) -> list[Reply]:
+    """Show the kitchen list of a day (today unless one is named: /orders 明天)."""
+    community_id = _community_of(ctx)
+    if community_id is None:
+        return [Reply("您负责多个社区,请先用 /community 选择社区。")]
+    now = local_now(ctx)
+    said = date_slot(ctx.args, now).get("date")
+    day = date.fromisoformat(str(said)) if said else now.date()
+    text = await kitchen_summary(ctx.session, community_id, day)
+    if not ctx.settings.canteen.open_on(day)[1]:
+        text += "\n(节假日日历不含这一年:按工作日和配置的休息日判断开门。)"
+    return [Reply(text)]
+
+
+@router.command("/eligible", "送餐登记", staff=True, args=True)
+async def eligible(ctx: Context) -> list[Reply]:
+    """Mark a resident (by name) as one whose meals may be delivered; "取消" unmarks."""
+    name, _, flag = ctx.args.partition(" ")
+    if not name:
+        return [Reply("用法:/eligible 居民称呼 [取消]")]
+    stmt = Scope.apply(ctx.working_scope(), select(Resident), Resident.community_id)
+    found = [r for r in await ctx.session.scalars(stmt.where(Resident.display_name == name))]
+    if len(found) != 1:
+        return [Reply(f"找到 {len(found)} 位叫“{name}”的居民;请用准确的称呼。")]
+    found[0].delivery_eligible = flag.strip() != "取消"
+    await audit.record(ctx.session, ctx.actor, "meal.delivery_eligible", target=str(found[0].id))
+    state = "可以送餐" if found[0].delivery_eligible else "不再送餐"
+    return [Reply(f"已登记:{name} {state}。")]
