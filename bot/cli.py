@@ -18,6 +18,8 @@ community_app = typer.Typer(help="Communities served by this deployment.")
 staff_app = typer.Typer(help="Staff rights.")
 wechat_app = typer.Typer(help="The WeChat Official Account.")
 events_app = typer.Typer(help="Community activities.")
+menu_app = typer.Typer(help="The canteen's menus.")
+orders_app = typer.Typer(help="The canteen's orders.")
 wechat_menu_app = typer.Typer(help="The account's custom menu.")
 suggestions_app = typer.Typer(help="Residents' suggestions.")
 nlp_app = typer.Typer(help="Language understanding on stdin lines (one JSON line out per line).")
@@ -26,6 +28,8 @@ app.add_typer(community_app, name="community")
 app.add_typer(staff_app, name="staff")
 app.add_typer(wechat_app, name="wechat")
 app.add_typer(events_app, name="events")
+app.add_typer(menu_app, name="menu")
+app.add_typer(orders_app, name="orders")
 wechat_app.add_typer(wechat_menu_app, name="menu")
 app.add_typer(suggestions_app, name="suggestions")
 app.add_typer(nlp_app, name="nlp")
@@ -432,6 +436,77 @@ def events_export(
         finally:
             await linli.close()
         return write_roster(rows, format, out)
+
+    data = _run(main)
+    if out is None:
+        sys.stdout.write(str(data))
+
+
+@menu_app.command("import")
+def menu_import(
+    file: Annotated[Path, typer.Argument(help="a .csv (date,meal,dishes,price) or .toml file")],
+    community: Annotated[str | None, typer.Option(help="community slug")] = None,
+) -> None:
+    """Publish menus (all or nothing: a bad row names itself and nothing is imported)."""
+    if not file.exists():
+        fail(f"{file} does not exist")
+
+    async def main() -> int:
+        from bot.menu_io import import_menus, read_menus
+        from storage import communities
+        from storage.engine import transaction
+
+        specs = read_menus(file)
+        linli = await _open(create_default=community is None)
+        try:
+            async with transaction(linli.maker) as session:
+                community_id = await _community_id(session, community)
+                if community_id is None:
+                    community_id = (await communities.ensure_default(session)).id
+                return await import_menus(session, community_id, specs)
+        finally:
+            await linli.close()
+
+    print(f"published {_run(main)} menus")
+
+
+@orders_app.command("export")
+def orders_export(
+    day: Annotated[str, typer.Option("--date", help="the day, e.g. 2026-11-26")],
+    format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="file to write (csv: default stdout)")] = None,
+    community: Annotated[str | None, typer.Option(help="community slug")] = None,
+) -> None:
+    """Export a day's orders for the kitchen (by meal and address)."""
+    from datetime import date as date_type
+
+    if format not in ("csv", "xlsx"):
+        fail(f"--format must be csv or xlsx, not {format!r}")
+    if format == "xlsx" and out is None:
+        fail("--format xlsx needs --out FILE")
+    try:
+        wanted = date_type.fromisoformat(day)
+    except ValueError:
+        fail(f"--date must be a day like 2026-11-26, not {day!r}")
+
+    async def main() -> bytes | str:
+        from bot.events_io import write_roster
+        from bot.menu_io import ORDER_FIELDS, order_rows
+        from storage import communities
+
+        linli = await _open(create_default=False)
+        try:
+            async with linli.read_maker() as session:
+                community_id = await _community_id(session, community)
+                if community_id is None:  # the one community of a small deployment
+                    every = await communities.list_all(session)
+                    community_id = every[0].id if every else None
+                rows = (
+                    [] if community_id is None else await order_rows(session, community_id, wanted)
+                )
+        finally:
+            await linli.close()
+        return write_roster(rows, format, out, ORDER_FIELDS)
 
     data = _run(main)
     if out is None:

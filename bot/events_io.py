@@ -194,22 +194,24 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_roster(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> bytes | str:
-    """Render roster rows as CSV (text) or XLSX (bytes); write them to ``out`` if given."""
+def write_roster(
+    rows: list[dict[str, Any]], fmt: str, out: Path | None, fields: list[str] = ROSTER_FIELDS
+) -> bytes | str:
+    """Render rows as CSV (text) or XLSX (bytes); write them to ``out`` if given."""
     if fmt == "xlsx":
         from openpyxl import Workbook
 
         book = Workbook()
         sheet = book.active
-        sheet.append(ROSTER_FIELDS)
+        sheet.append(fields)
         for row in rows:
-            sheet.append([_cell(row[f]) for f in ROSTER_FIELDS])
+            sheet.append([_cell(row[f]) for f in fields])
         buffer = io.BytesIO()
         book.save(buffer)
         data: bytes | str = buffer.getvalue()
     else:
         handle = io.StringIO()
-        writer = csv.DictWriter(handle, fieldnames=ROSTER_FIELDS)
+        writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
         data = handle.getvalue()

@@ -7,6 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import jobs
 from bot.activity_jobs import activity_tick
 from bot.app import App
+from bot.canteen_jobs import kitchen_lists
 from bot.outbox_sender import ChannelSender, deliver_due
 
 
@@ -43,6 +44,15 @@ def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
         minutes=1,
         args=[app.maker, config.community.timezone],
         id="activities",
+        **common,
+    )
+    scheduler.add_job(
+        kitchen_lists,
+        "interval",
+        minutes=1,
+        args=[app.maker, app.dispatcher.settings.canteen, config.community.timezone],
+        kwargs={"operators": tuple(config.staff.operators)},
+        id="kitchen_lists",
         **common,
     )
     wechat = senders.get("wechat")

@@ -7,9 +7,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.canteen_models import MealOrder, Menu, OrderStatus
-from storage.dialect import upsert
+from storage.canteen_models import JobMark, MealOrder, Menu, OrderStatus
+from storage.dialect import insert_once, upsert
 from storage.models import Resident
+from storage.types import utcnow
 
 
 async def menus_of(session: AsyncSession, community_id: int, day: date) -> dict[str, Menu]:
@@ -61,3 +62,11 @@ async def kitchen_list(
         .order_by(MealOrder.meal.desc(), Resident.building, Resident.unit, Resident.room)
     )
     return [(o, r) for o, r in await session.execute(stmt)]
+
+
+async def claim_job(session: AsyncSession, name: str) -> bool:
+    """Mark a piece of scheduled work done; False if it was done before.
+
+    The mark commits with the work it stands for, so the work is done exactly once.
+    """
+    return await insert_once(session, JobMark, {"name": name, "done_at": utcnow()})

@@ -54,3 +54,12 @@ class MealOrder(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class JobMark(Base):
+    """A piece of scheduled work that is done (its name says which), so it is done once."""
+
+    __tablename__ = "job_marks"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(default=utcnow)

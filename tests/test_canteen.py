@@ -137,3 +137,25 @@ async def test_two_hundred_confirmations_around_the_cut_off(app) -> None:
     assert sum("已过订餐截止时间" in a for a in answers) == 100
     async with app.read_maker() as session:
         assert await session.scalar(select(func.count()).select_from(MealOrder)) == before
+
+
+async def test_the_kitchen_list_goes_to_staff_once_at_the_cut_off(app) -> None:
+    from bot.canteen_jobs import kitchen_lists
+    from storage.models import OutboxMessage
+
+    await publish(app, MONDAY)
+    async with transaction(app.maker) as session:
+        await staff.add(session, "console", "食堂小刘", 1)
+    chat = Chat(app, "甲")
+    await chat.say("今天中午订两份", received_at=at(MONDAY, 8))
+    await chat.say("1", received_at=at(MONDAY, 8))
+    rules, tz = app.dispatcher.settings.canteen, "Asia/Shanghai"
+    assert await kitchen_lists(app.maker, rules, tz, (), at(MONDAY, 9, 59)) == 0  # not yet
+    assert await kitchen_lists(app.maker, rules, tz, (), at(MONDAY, 10, 0, 30)) == 1
+    assert await kitchen_lists(app.maker, rules, tz, (), at(MONDAY, 10, 5)) == 0  # once
+    assert await kitchen_lists(app.maker, rules, tz, (), at(MONDAY, 15, 1)) == 1  # dinner
+    async with app.read_maker() as session:
+        [lunch, _] = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert lunch.recipient == "食堂小刘" and "午餐:共 2 份" in lunch.payload["text"]
+    saturday = MONDAY + timedelta(days=5)
+    assert await kitchen_lists(app.maker, rules, tz, (), at(saturday, 10, 1)) == 0  # closed

@@ -61,12 +61,13 @@ async def test_scheduler_has_the_configured_jobs(sqlite_url: str) -> None:
         assert sorted(job.id for job in clock.get_jobs()) == [
             "activities",
             "housekeeping",
+            "kitchen_lists",
             "outbox",
             "staff_digest",
         ]
         plain = await open_app(make_config(sqlite_url))
         jobs = sorted(j.id for j in scheduler.build(plain, {}).get_jobs())
-        assert jobs == ["activities", "housekeeping"]
+        assert jobs == ["activities", "housekeeping", "kitchen_lists"]
         await plain.close()
     finally:
         await app.close()

@@ -1,0 +1,59 @@
+"""Scheduled canteen work: the kitchen list to staff when each meal's orders close.
+
+Runs every minute and looks for due work in the database, so each list goes out once per
+community, day and meal, however often (or late) the job runs and across restarts: the outbox
+dedupe key carries the community, day and meal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.canteen_rules import MEAL_NAMES, CanteenRules
+from handlers.canteen_staff import kitchen_summary
+from handlers.types import Reply
+from storage import canteen, communities, outbox
+from storage import staff as staff_store
+from storage.engine import transaction
+from storage.types import utcnow
+
+# A list is not sent for a cut-off more than this long ago (a server that was down for a day
+# does not send yesterday's lists in the morning).
+LATE_MINUTES = 120
+
+
+async def kitchen_lists(
+    maker: async_sessionmaker[AsyncSession],
+    rules: CanteenRules,
+    timezone: str,
+    operators: tuple[str, ...],
+    now: datetime | None = None,
+) -> int:
+    """Queue the kitchen list of every meal whose cut-off just passed; return how many."""
+    zone = ZoneInfo(timezone)
+    now = (now or utcnow()).astimezone(zone)
+    day = now.date()
+    if not rules.open_on(day)[0]:
+        return 0
+    queued = 0
+    async with transaction(maker) as session:
+        for meal in ("lunch", "dinner"):
+            cutoff = rules.cutoff(day, meal, zone)
+            if not 0 <= (now - cutoff).total_seconds() <= LATE_MINUTES * 60:
+                continue
+            for community in await communities.list_all(session):
+                if not await canteen.claim_job(session, f"kitchen:{community.id}:{day}:{meal}"):
+                    continue  # sent before
+                summary = await kitchen_summary(session, community.id, day)
+                text = f"【{MEAL_NAMES[meal]}订餐已截止】\n{summary}"
+                queued += await outbox.enqueue_for_staff(
+                    session,
+                    community.id,
+                    [staff_store.split_account(a) for a in operators],
+                    kind="kitchen_list",
+                    payloads=[Reply(text).to_dict()],
+                )
+    return queued

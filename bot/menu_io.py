@@ -1,0 +1,95 @@
+"""Canteen files: import menus (a week at a time) from CSV or TOML; export a day's orders.
+
+An import is all or nothing: every row is checked first, and one bad row names itself and
+imports none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import canteen
+
+MEALS = {"lunch": "lunch", "午餐": "lunch", "午饭": "lunch", "dinner": "dinner", "晚餐": "dinner",
+         "晚饭": "dinner"}  # fmt: skip
+ORDER_FIELDS = ["meal", "building", "unit", "room", "name", "quantity", "delivery", "diet_note",
+                "unit_price"]  # fmt: skip
+
+
+class MenuSpec(BaseModel):
+    """One meal's menu as written in an import file."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    date: date
+    meal: str
+    dishes: str = Field(min_length=1, max_length=500)
+    price: float = Field(ge=0, le=1000)
+
+    @field_validator("meal")
+    @classmethod
+    def _meal(cls, value: str) -> str:
+        if value not in MEALS:
+            raise ValueError("meal must be lunch or dinner (午餐 / 晚餐)")
+        return MEALS[value]
+
+
+def read_menus(path: Path) -> list[MenuSpec]:
+    """Read and check every menu of a .csv or .toml file; ValueError lists the problems."""
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".toml":
+        try:
+            rows = tomllib.loads(text).get("menu", [])
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path} is not valid TOML: {exc}") from exc
+    elif path.suffix.lower() == ".csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+    else:
+        raise ValueError(f"{path}: use a .csv or .toml file")
+    specs, problems = [], []
+    for number, row in enumerate(rows, 1):
+        try:
+            specs.append(MenuSpec.model_validate(row))
+        except ValidationError as exc:
+            for item in exc.errors():
+                where = ".".join(str(p) for p in item["loc"]) or "row"
+                problems.append(f"menu {number}: {where}: {item['msg']}")
+    if not rows:
+        problems.append(f"{path}: no menus found")
+    if problems:
+        raise ValueError("nothing imported:\n  " + "\n  ".join(problems))
+    return specs
+
+
+async def import_menus(session: AsyncSession, community_id: int, specs: list[MenuSpec]) -> int:
+    """Publish (or replace) the menus; return how many."""
+    for spec in specs:
+        cents = round(spec.price * 100)
+        await canteen.set_menu(session, community_id, spec.date, spec.meal, spec.dishes, cents)
+    return len(specs)
+
+
+async def order_rows(session: AsyncSession, community_id: int, day: date) -> list[dict[str, Any]]:
+    """Return a day's orders for the kitchen, by meal and address."""
+    return [
+        {
+            "meal": order.meal,
+            "building": resident.building or "",
+            "unit": resident.unit or "",
+            "room": resident.room or "",
+            "name": resident.display_name or "",
+            "quantity": order.quantity,
+            "delivery": "yes" if order.delivery else "no",
+            "diet_note": order.diet_note,
+            "unit_price": order.unit_price_cents / 100,
+        }
+        for order, resident in await canteen.kitchen_list(session, community_id, day)
+    ]

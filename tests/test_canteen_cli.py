@@ -1,0 +1,40 @@
+"""linli menu import and linli orders export, run as real processes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from tests.test_cli import run
+
+
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"LINLI_DATABASE_URL": f"sqlite:///{tmp_path}/linli.db"}
+
+
+def test_menus_in_and_orders_out(tmp_path: Path) -> None:
+    menus = (
+        "date,meal,dishes,price\n"
+        "2030-06-03,午餐,红烧肉 青菜 米饭,10\n"
+        "2030-06-03,dinner,鱼 豆腐 粥,8.5\n"
+    )
+    (tmp_path / "week.csv").write_text(menus, encoding="utf-8")
+    result = run(["menu", "import", "week.csv"], tmp_path, env=env(tmp_path))
+    assert result.returncode == 0 and "published 2 menus" in result.stdout, result.stderr
+    out = run(["orders", "export", "--date", "2030-06-03"], tmp_path, env=env(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert list(csv.DictReader(io.StringIO(out.stdout))) == []  # nobody ordered yet
+    header = out.stdout.splitlines()[0]
+    assert header.startswith("meal,building,unit,room,name,quantity,delivery")
+
+
+def test_a_bad_menu_row_imports_nothing(tmp_path: Path) -> None:
+    bad = "date,meal,dishes,price\n2030-06-03,早餐,粥,3\n2030-13-40,午餐,,-1\n"
+    (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
+    result = run(["menu", "import", "bad.csv"], tmp_path, env=env(tmp_path))
+    assert result.returncode == 2 and "nothing imported" in result.stderr
+    assert "menu 1: meal" in result.stderr and "menu 2: date" in result.stderr
+    assert "menu 2: price" in result.stderr
+    wrong = run(["orders", "export", "--date", "tomorrow"], tmp_path, env=env(tmp_path))
+    assert wrong.returncode == 2 and "--date must be a day" in wrong.stderr
