@@ -12,6 +12,7 @@ from handlers import (
     activity_staff,
     canteen,
     canteen_staff,
+    canteen_standing,
     handoff,
     help,
     onboarding,
@@ -39,6 +40,7 @@ ROUTERS = (
     activity_staff.router,
     canteen.router,
     canteen_staff.router,
+    canteen_standing.router,
 )
 
 

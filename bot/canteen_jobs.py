@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.canteen import address_of
 from handlers.canteen_rules import MEAL_NAMES, CanteenRules
 from handlers.canteen_staff import kitchen_summary
+from handlers.canteen_standing import paused_on
 from handlers.types import Reply
-from storage import canteen, communities, outbox
+from storage import canteen, communities, outbox, residents
 from storage import staff as staff_store
+from storage.canteen_models import MealOrder
 from storage.engine import transaction
 from storage.types import utcnow
 
@@ -57,3 +60,64 @@ async def kitchen_lists(
                     payloads=[Reply(text).to_dict()],
                 )
     return queued
+
+
+async def place_standing_orders(
+    maker: async_sessionmaker[AsyncSession],
+    rules: CanteenRules,
+    timezone: str,
+    now: datetime | None = None,
+) -> int:
+    """Place today's standing orders (once per day and meal, before its cut-off); tell each."""
+    zone = ZoneInfo(timezone)
+    now = (now or utcnow()).astimezone(zone)
+    day = now.date()
+    if not rules.open_on(day)[0]:
+        return 0
+    placed = 0
+    async with transaction(maker) as session:
+        for meal in ("lunch", "dinner"):
+            if now >= rules.cutoff(day, meal, zone):
+                continue
+            if not await canteen.claim_job(session, f"standing:{day}:{meal}"):
+                continue
+            for usual, resident in await canteen.standing_for(session, meal):
+                if paused_on(usual, day) or not resident.active:
+                    continue
+                menus = await canteen.menus_of(session, usual.community_id, day)
+                if meal not in menus or await canteen.orders_of(session, resident.id, day, day):
+                    continue
+                deliver = usual.delivery and rules.may_deliver(resident, day.year)
+                unit = rules.price_for(resident, menus[meal].price_cents, day.year)
+                session.add(
+                    MealOrder(
+                        community_id=usual.community_id,
+                        resident_id=resident.id,
+                        day=day,
+                        meal=meal,
+                        quantity=usual.quantity,
+                        delivery=deliver,
+                        unit_price_cents=unit,
+                        diet_note=resident.diet_note or "",
+                        note=address_of(resident) if deliver else "",
+                    )
+                )
+                text = (
+                    f"今天已照旧为您订了{MEAL_NAMES[meal]} {usual.quantity} 份。"
+                    f"不要的话,{rules.cutoff(day, meal, zone):%H:%M} 前发“取消订餐”。"
+                )
+                await _tell(session, resident.id, text, f"standing:{day}:{meal}:{resident.id}")
+                placed += 1
+    return placed
+
+
+async def _tell(session: AsyncSession, resident_id: int, text: str, key: str) -> None:
+    for account in await residents.accounts(session, resident_id):
+        await outbox.enqueue(
+            session,
+            channel=account.channel,
+            recipient=account.external_id,
+            kind="meal_standing",
+            payload=Reply(text).to_dict(),
+            dedupe_key=f"{key}:{account.id}",
+        )

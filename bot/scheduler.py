@@ -7,7 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import jobs
 from bot.activity_jobs import activity_tick
 from bot.app import App
-from bot.canteen_jobs import kitchen_lists
+from bot.canteen_jobs import kitchen_lists, place_standing_orders
 from bot.outbox_sender import ChannelSender, deliver_due
 
 
@@ -53,6 +53,14 @@ def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
         args=[app.maker, app.dispatcher.settings.canteen, config.community.timezone],
         kwargs={"operators": tuple(config.staff.operators)},
         id="kitchen_lists",
+        **common,
+    )
+    scheduler.add_job(
+        place_standing_orders,
+        "interval",
+        minutes=1,
+        args=[app.maker, app.dispatcher.settings.canteen, config.community.timezone],
+        id="standing_orders",
         **common,
     )
     wechat = senders.get("wechat")

@@ -19,6 +19,7 @@ from nlp.meals import date_slot, order_slots
 from storage import audit
 from storage import canteen as store
 from storage.canteen_models import MealOrder, OrderStatus
+from storage.models import Resident
 
 router = Router("canteen")
 
@@ -43,12 +44,16 @@ def day_label(day: date) -> str:
     return f"{day.month}月{day.day}日(周{WEEKDAYS[day.weekday()]})"
 
 
-def _address(ctx: Context) -> str | None:
-    resident = ctx.resident
+def address_of(resident: Resident | None) -> str | None:
+    """Return a resident's delivery address as written (3栋2单元502), if kept."""
     if resident is None or not resident.building:
         return None
     unit = f"{resident.unit}单元" if resident.unit else ""
     return f"{resident.building}栋{unit}{resident.room or ''}"
+
+
+def _address(ctx: Context) -> str | None:
+    return address_of(ctx.resident)
 
 
 async def _closed_day(ctx: Context, day: date) -> list[Reply] | None:

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.canteen_models import JobMark, MealOrder, Menu, OrderStatus
+from storage.canteen_models import JobMark, MealOrder, Menu, OrderStatus, StandingOrder
 from storage.dialect import insert_once, upsert
 from storage.models import Resident
 from storage.types import utcnow
@@ -70,3 +70,13 @@ async def claim_job(session: AsyncSession, name: str) -> bool:
     The mark commits with the work it stands for, so the work is done exactly once.
     """
     return await insert_once(session, JobMark, {"name": name, "done_at": utcnow()})
+
+
+async def standing_for(session: AsyncSession, meal: str) -> list[tuple[StandingOrder, Resident]]:
+    """Return the standing orders of a meal with their residents."""
+    stmt = (
+        select(StandingOrder, Resident)
+        .join(Resident, Resident.id == StandingOrder.resident_id)
+        .where(StandingOrder.meal == meal)
+    )
+    return [(s, r) for s, r in await session.execute(stmt)]

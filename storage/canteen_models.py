@@ -63,3 +63,20 @@ class JobMark(Base):
 
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     done_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StandingOrder(Base):
+    """A resident's usual order, placed on every open day until paused (照旧 / 每天都订)."""
+
+    __tablename__ = "standing_orders"
+
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True
+    )
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    meal: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(Integer)
+    delivery: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_from: Mapped[date | None] = mapped_column(Date)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -159,3 +159,30 @@ async def test_the_kitchen_list_goes_to_staff_once_at_the_cut_off(app) -> None:
     assert lunch.recipient == "食堂小刘" and "午餐:共 2 份" in lunch.payload["text"]
     saturday = MONDAY + timedelta(days=5)
     assert await kitchen_lists(app.maker, rules, tz, (), at(saturday, 10, 1)) == 0  # closed
+
+
+async def test_standing_order_every_open_day_until_paused(app) -> None:
+    from bot.canteen_jobs import place_standing_orders
+    from storage.models import OutboxMessage
+
+    tuesday, wednesday = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
+    await publish(app, MONDAY, tuesday, wednesday)
+    chat = Chat(app, "赵爷爷")
+    assert "先订一次" in await chat.text("照旧", received_at=at(MONDAY, 7))
+    await chat.say("今天中午订两份", received_at=at(MONDAY, 7))
+    await chat.say("1", received_at=at(MONDAY, 7))
+    assert "午餐 2 份,到食堂取" in await chat.text("每天都订", received_at=at(MONDAY, 7))
+    assert "每个开放日都为您订好" in await chat.text("1", received_at=at(MONDAY, 7))
+    rules, tz = app.dispatcher.settings.canteen, "Asia/Shanghai"
+    assert await place_standing_orders(app.maker, rules, tz, at(tuesday, 6)) == 1
+    assert await place_standing_orders(app.maker, rules, tz, at(tuesday, 7)) == 0  # once a day
+    assert "已暂停" in await chat.text("明天起暂停一周", received_at=at(tuesday, 8))
+    assert await place_standing_orders(app.maker, rules, tz, at(wednesday, 6)) == 0  # paused
+    assert "已恢复" in await chat.text("恢复订餐", received_at=at(tuesday, 9))
+    days = [(o.day, o.quantity) for o in await orders(app)]
+    assert days == [(MONDAY, 2), (tuesday, 2)]
+    async with app.read_maker() as session:
+        told = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.kind == "meal_standing")
+        )
+    assert "今天已照旧为您订了午餐 2 份" in told.payload["text"]

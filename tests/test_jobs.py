@@ -64,10 +64,11 @@ async def test_scheduler_has_the_configured_jobs(sqlite_url: str) -> None:
             "kitchen_lists",
             "outbox",
             "staff_digest",
+            "standing_orders",
         ]
         plain = await open_app(make_config(sqlite_url))
         jobs = sorted(j.id for j in scheduler.build(plain, {}).get_jobs())
-        assert jobs == ["activities", "housekeeping", "kitchen_lists"]
+        assert jobs == ["activities", "housekeeping", "kitchen_lists", "standing_orders"]
         await plain.close()
     finally:
         await app.close()

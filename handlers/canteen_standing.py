@@ -1,0 +1,115 @@
+"""Standing orders: 照旧 / 每天都订 repeats the usual order on every open day until paused."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from handlers.canteen import day_label, local_now
+from handlers.canteen_rules import MEAL_NAMES
+from handlers.context import Context
+from handlers.router import Router
+from handlers.types import Reply, buttons
+from nlp.dates import find_date
+from storage import canteen as store
+from storage.canteen_models import StandingOrder
+
+router = Router("canteen_standing")
+
+CONFIRM = "meal.standing"
+NO_USUAL = "您还没有订过饭,先订一次(例如“明天中午订一份”),以后说“照旧”就按这一份每天订。"
+
+
+@router.command("照旧", "每天都订", "天天订", "每天订饭")
+async def standing(ctx: Context) -> list[Reply]:
+    """Offer to repeat the resident's last order on every open day."""
+    assert ctx.resident is not None
+    since = local_now(ctx).date() - timedelta(days=60)
+    last = (await store.orders_of(ctx.session, ctx.resident.id, since) or [None])[-1]
+    if last is None:
+        return [Reply(NO_USUAL)]
+    where = "送餐" if last.delivery else "到食堂取"
+    text = f"以后每个开放日都为您订:{MEAL_NAMES[last.meal]} {last.quantity} 份,{where}。"
+    plan = {"meal": last.meal, "quantity": last.quantity, "delivery": last.delivery}
+    choices = buttons(("确认", "standing:yes"), ("取消", "standing:no"))
+    return await ctx.ask(CONFIRM, [Reply(text, choices)], plan)
+
+
+@router.state(CONFIRM)
+@router.button("standing")
+async def standing_answer(ctx: Context) -> list[Reply] | None:
+    """Keep the standing order on a yes."""
+    assert ctx.resident is not None and ctx.community is not None
+    if ctx.state is None or ctx.state.state != CONFIRM:
+        return None
+    choice = ctx.choice or {"确认": "standing:yes", "取消": "standing:no"}.get(ctx.text)
+    if choice not in ("standing:yes", "standing:no"):
+        return None
+    plan = dict(ctx.state.data)
+    await ctx.done()
+    if choice == "standing:no":
+        return [Reply("好的,不每天订。")]
+    existing = await ctx.session.get(StandingOrder, ctx.resident.id)
+    if existing is not None:
+        await ctx.session.delete(existing)
+        await ctx.session.flush()
+    ctx.session.add(
+        StandingOrder(resident_id=ctx.resident.id, community_id=ctx.community.id, **plan)
+    )
+    return [
+        Reply("好的,每个开放日都为您订好,订了会告诉您。要停说“明天起暂停一周”,恢复说“恢复订餐”。")
+    ]
+
+
+@router.command("暂停订餐", "明天起暂停", "暂停一周", "暂停两周", words=True)
+async def pause(ctx: Context) -> list[Reply]:
+    """Pause the standing order (from the day said, for the weeks or days said; default a week)."""
+    assert ctx.resident is not None
+    usual = await ctx.session.get(StandingOrder, ctx.resident.id)
+    if usual is None:
+        return [Reply("您没有每天订餐,不用暂停。")]
+    today = local_now(ctx).date()
+    start = find_date(ctx.text, today) or today + timedelta(days=1)
+    length = _length(ctx.text)
+    usual.paused_from, usual.paused_until = start, start + timedelta(days=length - 1)
+    return [Reply(f"已暂停:{day_label(start)} 到 {day_label(usual.paused_until)} 不订。")]
+
+
+def _length(text: str) -> int:
+    days = re.search(r"(\d+|[一二两三四五六七八九十])\s*天", text)
+    weeks = re.search(r"(\d+|[一二两三四])\s*(?:周|个星期|星期)", text)
+    numbers = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+               "九": 9, "十": 10}  # fmt: skip
+    if days:
+        return int(days[1]) if days[1].isdigit() else numbers[days[1]]
+    if weeks:
+        return 7 * (int(weeks[1]) if weeks[1].isdigit() else numbers[weeks[1]])
+    return 7
+
+
+@router.command("恢复订餐", "取消暂停")
+async def resume(ctx: Context) -> list[Reply]:
+    """End a pause of the standing order."""
+    assert ctx.resident is not None
+    usual = await ctx.session.get(StandingOrder, ctx.resident.id)
+    if usual is None:
+        return [Reply("您没有每天订餐。说“照旧”可以按上次的订法每天订。")]
+    usual.paused_from = usual.paused_until = None
+    return [Reply("已恢复,每个开放日照常为您订。")]
+
+
+@router.command("不要每天订了", "停止每天订餐")
+async def stop(ctx: Context) -> list[Reply]:
+    """End the standing order."""
+    assert ctx.resident is not None
+    usual = await ctx.session.get(StandingOrder, ctx.resident.id)
+    if usual is not None:
+        await ctx.session.delete(usual)
+    return [Reply("好的,不再每天为您订餐。")]
+
+
+def paused_on(usual: StandingOrder, day: date) -> bool:
+    """Tell whether a standing order is paused on a day."""
+    return bool(usual.paused_from and usual.paused_until) and (
+        usual.paused_from <= day <= usual.paused_until  # type: ignore[operator]
+    )
