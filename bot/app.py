@@ -65,6 +65,7 @@ def canteen_rules(config: Config) -> CanteenRules:
     return CanteenRules(
         lunch_cutoff=canteen.lunch_cutoff,
         dinner_cutoff=canteen.dinner_cutoff,
+        prompt_time=canteen.prompt_time,
         subsidies=tuple((s.min_age, round(s.discount * 100)) for s in canteen.subsidies),
         delivery_min_age=canteen.delivery_min_age,
         max_quantity=canteen.max_quantity,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.canteen import address_of
 from handlers.canteen_rules import MEAL_NAMES, CanteenRules
 from handlers.canteen_staff import kitchen_summary
-from handlers.canteen_standing import paused_on
+from handlers.canteen_standing import PROMPT, paused_on
 from handlers.types import Reply
 from storage import canteen, communities, outbox, residents
 from storage import staff as staff_store
@@ -121,3 +121,38 @@ async def _tell(session: AsyncSession, resident_id: int, text: str, key: str) ->
             payload=Reply(text).to_dict(),
             dedupe_key=f"{key}:{account.id}",
         )
+
+
+async def daily_prompts(
+    maker: async_sessionmaker[AsyncSession],
+    rules: CanteenRules,
+    timezone: str,
+    now: datetime | None = None,
+) -> int:
+    """Send the day's menu to residents who asked for it, once per open day; return how many."""
+    zone = ZoneInfo(timezone)
+    now = (now or utcnow()).astimezone(zone)
+    day = now.date()
+    if rules.prompt_time is None or not rules.open_on(day)[0]:
+        return 0
+    start = datetime.combine(day, rules.prompt_time, zone)
+    if not start <= now < rules.cutoff(day, "lunch", zone):
+        return 0  # after the lunch cut-off a "order now" prompt would mislead
+    sent = 0
+    async with transaction(maker) as session:
+        for community in await communities.list_all(session):
+            if not await canteen.claim_job(session, f"prompt:{community.id}:{day}"):
+                continue
+            menus = await canteen.menus_of(session, community.id, day)
+            if not menus:
+                continue
+            lines = ["今天幸福食堂:"] + [
+                f"{MEAL_NAMES[m]}:{menus[m].dishes}" for m in ("lunch", "dinner") if m in menus
+            ]
+            lines.append(f"回复“订餐”即可(午餐 {rules.lunch_cutoff:%H:%M} 前)。")
+            for resident in await residents.in_community(session, community.id):
+                if resident.active and PROMPT in (resident.consents or {}):
+                    key = f"prompt:{day}:{resident.id}"
+                    await _tell(session, resident.id, "\n".join(lines), key)
+                    sent += 1
+    return sent

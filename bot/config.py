@@ -214,6 +214,8 @@ class CanteenConfig(_Section):
 
     lunch_cutoff: time = time(10, 0)
     dinner_cutoff: time = time(15, 0)
+    # The daily menu to residents who asked for it (每天提醒我订餐) on open days; None: never.
+    prompt_time: time | None = time(9, 0)
     subsidies: list[Subsidy] = Field(
         default_factory=lambda: [Subsidy(min_age=60, discount=2), Subsidy(min_age=80, discount=4)]
     )

@@ -7,7 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import jobs
 from bot.activity_jobs import activity_tick
 from bot.app import App
-from bot.canteen_jobs import kitchen_lists, place_standing_orders
+from bot.canteen_jobs import daily_prompts, kitchen_lists, place_standing_orders
 from bot.outbox_sender import ChannelSender, deliver_due
 
 
@@ -61,6 +61,14 @@ def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
         minutes=1,
         args=[app.maker, app.dispatcher.settings.canteen, config.community.timezone],
         id="standing_orders",
+        **common,
+    )
+    scheduler.add_job(
+        daily_prompts,
+        "interval",
+        minutes=1,
+        args=[app.maker, app.dispatcher.settings.canteen, config.community.timezone],
+        id="meal_prompts",
         **common,
     )
     wechat = senders.get("wechat")

@@ -17,6 +17,7 @@ class CanteenRules:
 
     lunch_cutoff: time = time(10, 0)
     dinner_cutoff: time = time(15, 0)
+    prompt_time: time | None = time(9, 0)
     subsidies: tuple[tuple[int, int], ...] = ((60, 200), (80, 400))  # (min age, cents off)
     delivery_min_age: int | None = 80
     max_quantity: int = 10

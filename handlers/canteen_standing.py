@@ -113,3 +113,24 @@ def paused_on(usual: StandingOrder, day: date) -> bool:
     return bool(usual.paused_from and usual.paused_until) and (
         usual.paused_from <= day <= usual.paused_until  # type: ignore[operator]
     )
+
+
+PROMPT = "meal_prompt"
+
+
+@router.command("每天提醒我订餐", "提醒我订餐", "订餐提醒")
+async def prompts_on(ctx: Context) -> list[Reply]:
+    """Send the day's menu every open morning (the resident asked for it)."""
+    assert ctx.resident is not None
+    ctx.resident.consents = {**ctx.resident.consents, PROMPT: ctx.now.isoformat()}
+    when = ctx.settings.canteen.prompt_time
+    at = f"每天 {when:%H:%M} " if when else ""
+    return [Reply(f"好的,开放日{at}把当天菜单发给您。不想收了,发“不要提醒了”。")]
+
+
+@router.command("不要提醒了", "取消订餐提醒", "关闭订餐提醒")
+async def prompts_off(ctx: Context) -> list[Reply]:
+    """Stop the daily menu."""
+    assert ctx.resident is not None
+    ctx.resident.consents = {k: v for k, v in ctx.resident.consents.items() if k != PROMPT}
+    return [Reply("好的,不再每天发菜单。")]

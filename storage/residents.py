@@ -153,3 +153,9 @@ async def forget(session: AsyncSession, resident: Resident) -> None:
 async def set_active(session: AsyncSession, resident_id: int, active: bool) -> None:
     """Mark a resident as reachable or not (e.g. they blocked the bot)."""
     await session.execute(update(Resident).where(Resident.id == resident_id).values(active=active))
+
+
+async def in_community(session: AsyncSession, community_id: int) -> list[Resident]:
+    """Return the residents of a community."""
+    stmt = select(Resident).where(Resident.community_id == community_id).order_by(Resident.id)
+    return list(await session.scalars(stmt))

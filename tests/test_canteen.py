@@ -186,3 +186,24 @@ async def test_standing_order_every_open_day_until_paused(app) -> None:
             select(OutboxMessage).where(OutboxMessage.kind == "meal_standing")
         )
     assert "今天已照旧为您订了午餐 2 份" in told.payload["text"]
+
+
+async def test_the_daily_menu_goes_once_to_those_who_asked(app) -> None:
+    from bot.canteen_jobs import daily_prompts
+    from storage.models import OutboxMessage
+
+    await publish(app, MONDAY)
+    asked, other = Chat(app, "孙奶奶"), Chat(app, "周叔叔")
+    assert "每天 09:00" in await asked.text("每天提醒我订餐", received_at=at(MONDAY, 7))
+    await other.say("你好", received_at=at(MONDAY, 7))
+    rules, tz = app.dispatcher.settings.canteen, "Asia/Shanghai"
+    assert await daily_prompts(app.maker, rules, tz, at(MONDAY, 8, 59)) == 0  # too early
+    assert await daily_prompts(app.maker, rules, tz, at(MONDAY, 9, 1)) == 1
+    assert await daily_prompts(app.maker, rules, tz, at(MONDAY, 9, 2)) == 0  # once a day
+    async with app.read_maker() as session:
+        [prompt] = list(await session.scalars(select(OutboxMessage)))
+    assert prompt.recipient == "孙奶奶" and "回复“订餐”即可" in prompt.payload["text"]
+    assert "不再每天发菜单" in await asked.text("不要提醒了", received_at=at(MONDAY, 9, 5))
+    tuesday = MONDAY + timedelta(days=1)
+    await publish(app, tuesday)
+    assert await daily_prompts(app.maker, rules, tz, at(tuesday, 9, 1)) == 0

@@ -62,13 +62,20 @@ async def test_scheduler_has_the_configured_jobs(sqlite_url: str) -> None:
             "activities",
             "housekeeping",
             "kitchen_lists",
+            "meal_prompts",
             "outbox",
             "staff_digest",
             "standing_orders",
         ]
         plain = await open_app(make_config(sqlite_url))
         jobs = sorted(j.id for j in scheduler.build(plain, {}).get_jobs())
-        assert jobs == ["activities", "housekeeping", "kitchen_lists", "standing_orders"]
+        assert jobs == [
+            "activities",
+            "housekeeping",
+            "kitchen_lists",
+            "meal_prompts",
+            "standing_orders",
+        ]
         await plain.close()
     finally:
         await app.close()
