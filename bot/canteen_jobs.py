@@ -7,7 +7,7 @@ dedupe key carries the community, day and meal.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +28,13 @@ from storage.types import utcnow
 LATE_MINUTES = 120
 
 
+def _today(timezone: str, now: datetime | None) -> tuple[ZoneInfo, datetime, date]:
+    """Return the community's zone, the local time and today's date."""
+    zone = ZoneInfo(timezone)
+    local = (now or utcnow()).astimezone(zone)
+    return zone, local, local.date()
+
+
 async def kitchen_lists(
     maker: async_sessionmaker[AsyncSession],
     rules: CanteenRules,
@@ -36,9 +43,7 @@ async def kitchen_lists(
     now: datetime | None = None,
 ) -> int:
     """Queue the kitchen list of every meal whose cut-off just passed; return how many."""
-    zone = ZoneInfo(timezone)
-    now = (now or utcnow()).astimezone(zone)
-    day = now.date()
+    zone, now, day = _today(timezone, now)
     if not rules.open_on(day)[0]:
         return 0
     queued = 0
@@ -69,9 +74,7 @@ async def place_standing_orders(
     now: datetime | None = None,
 ) -> int:
     """Place today's standing orders (once per day and meal, before its cut-off); tell each."""
-    zone = ZoneInfo(timezone)
-    now = (now or utcnow()).astimezone(zone)
-    day = now.date()
+    zone, now, day = _today(timezone, now)
     if not rules.open_on(day)[0]:
         return 0
     placed = 0
@@ -130,9 +133,7 @@ async def daily_prompts(
     now: datetime | None = None,
 ) -> int:
     """Send the day's menu to residents who asked for it, once per open day; return how many."""
-    zone = ZoneInfo(timezone)
-    now = (now or utcnow()).astimezone(zone)
-    day = now.date()
+    zone, now, day = _today(timezone, now)
     if rules.prompt_time is None or not rules.open_on(day)[0]:
         return 0
     start = datetime.combine(day, rules.prompt_time, zone)

@@ -99,6 +99,14 @@ async def _community(session: Any, slug: str) -> Any:
     return found
 
 
+async def _community_or_default(session: Any, slug: str | None) -> int:
+    """Return the id of the community named, or of the one community a small deployment has."""
+    from storage import communities
+
+    found = await _community_id(session, slug)
+    return found if found is not None else (await communities.ensure_default(session)).id
+
+
 async def _community_id(session: Any, slug: str | None) -> int | None:
     """Return the id of the community with ``slug`` (None for None)."""
     return None if slug is None else (await _community(session, slug)).id
@@ -390,11 +398,7 @@ def events_import(
         linli = await _open(create_default=community is None)
         try:
             async with transaction(linli.maker) as session:
-                community_id = await _community_id(session, community)
-                if community_id is None:
-                    from storage import communities
-
-                    community_id = (await communities.ensure_default(session)).id
+                community_id = await _community_or_default(session, community)
                 zone = ZoneInfo(linli.config.community.timezone)
                 created = await import_specs(session, community_id, specs, zone)
                 await audit.record(session, "cli", "activity.import", community_id=community_id)
@@ -453,16 +457,13 @@ def menu_import(
 
     async def main() -> int:
         from bot.menu_io import import_menus, read_menus
-        from storage import communities
         from storage.engine import transaction
 
         specs = read_menus(file)
         linli = await _open(create_default=community is None)
         try:
             async with transaction(linli.maker) as session:
-                community_id = await _community_id(session, community)
-                if community_id is None:
-                    community_id = (await communities.ensure_default(session)).id
+                community_id = await _community_or_default(session, community)
                 return await import_menus(session, community_id, specs)
         finally:
             await linli.close()

@@ -46,31 +46,15 @@ def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
         id="activities",
         **common,
     )
-    scheduler.add_job(
-        kitchen_lists,
-        "interval",
-        minutes=1,
-        args=[app.maker, app.dispatcher.settings.canteen, config.community.timezone],
-        kwargs={"operators": tuple(config.staff.operators)},
-        id="kitchen_lists",
-        **common,
-    )
-    scheduler.add_job(
-        place_standing_orders,
-        "interval",
-        minutes=1,
-        args=[app.maker, app.dispatcher.settings.canteen, config.community.timezone],
-        id="standing_orders",
-        **common,
-    )
-    scheduler.add_job(
-        daily_prompts,
-        "interval",
-        minutes=1,
-        args=[app.maker, app.dispatcher.settings.canteen, config.community.timezone],
-        id="meal_prompts",
-        **common,
-    )
+    # The canteen's minute jobs each look for their own due work (once per day and meal).
+    canteen = [app.maker, app.dispatcher.settings.canteen, config.community.timezone]
+    operators = {"operators": tuple(config.staff.operators)}
+    for job, name, extra in (
+        (kitchen_lists, "kitchen_lists", operators),
+        (place_standing_orders, "standing_orders", {}),
+        (daily_prompts, "meal_prompts", {}),
+    ):
+        scheduler.add_job(job, "interval", minutes=1, args=canteen, kwargs=extra, id=name, **common)
     wechat = senders.get("wechat")
     if wechat is not None:  # pictures whose first fetch failed, while WeChat still has them
         fetch = wechat.fetch_missing_pictures  # type: ignore[attr-defined]
