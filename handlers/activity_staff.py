@@ -73,19 +73,10 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo) -> tuple[datetime, date
     return start, end
 
 
-def _community_id(ctx: Context) -> int | None:
-    scope = ctx.working_scope()
-    if scope.community_ids is not None and len(scope.community_ids) == 1:
-        return next(iter(scope.community_ids))
-    if ctx.community is not None and scope.allows(ctx.community.id):
-        return ctx.community.id if scope.community_ids is not None else None
-    return None
-
-
 @router.command("/newevent", "新建活动", "发布活动", staff=True)
 async def new_activity(ctx: Context) -> list[Reply]:
     """Start the guided creation of an activity."""
-    if _community_id(ctx) is None:
+    if ctx.working_community() is None:
         return [Reply(PICK_COMMUNITY)]
     return await ctx.ask(NEW, [Reply(ASK["title"])], {"step": "title"})
 
@@ -198,7 +189,7 @@ async def _confirm(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
     if not (yes or no):
         return None
     await ctx.done()
-    community_id = _community_id(ctx)
+    community_id = ctx.working_community()
     if no or community_id is None:
         return [Reply(DISCARDED if no else PICK_COMMUNITY)]
     activity = await create(ctx, community_id, data)
@@ -253,7 +244,7 @@ async def _activity_arg(ctx: Context, usage: str) -> tuple[Activity | None, str,
 @router.command("/eventlist", "活动管理", staff=True)
 async def staff_list(ctx: Context) -> list[Reply]:
     """List upcoming activities with numbers, places taken and the waitlist."""
-    community_id = _community_id(ctx)
+    community_id = ctx.working_community()
     if community_id is None:
         return [Reply(PICK_COMMUNITY)]
     found = await store.upcoming(ctx.session, community_id, ctx.now, limit=30)

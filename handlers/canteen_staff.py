@@ -51,17 +51,10 @@ async def kitchen_summary(session: AsyncSession, community_id: int, day: date) -
     return "\n".join(lines)
 
 
-def _community_of(ctx: Context) -> int | None:
-    scope = ctx.working_scope()
-    if scope.community_ids is not None and len(scope.community_ids) == 1:
-        return next(iter(scope.community_ids))
-    return ctx.community.id if ctx.community and scope.allows(ctx.community.id) else None
-
-
 @router.command("/orders", "订餐统计", staff=True, args=True)
 async def orders(ctx: Context) -> list[Reply]:
     """Show the kitchen list of a day (today unless one is named: /orders 明天)."""
-    community_id = _community_of(ctx)
+    community_id = ctx.working_community()
     if community_id is None:
         return [Reply("您负责多个社区,请先用 /community 选择社区。")]
     now = local_now(ctx)

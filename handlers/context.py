@@ -104,6 +104,17 @@ class Context:
         name = resident.display_name or f"居民#{resident.id}"
         return f"{name}(电话 {resident.phone})" if resident.phone else name
 
+    def working_community(self) -> int | None:
+        """Return the one community a staff command acts on, or None if they must pick one.
+
+        Staff of one community (or switched to one with /community) act on it; operator-wide
+        staff must switch first, rather than act on whichever community they live in.
+        """
+        scope = self.working_scope()
+        if scope.community_ids is not None and len(scope.community_ids) == 1:
+            return next(iter(scope.community_ids))
+        return None
+
     def working_scope(self) -> Scope:
         """Return the staff scope narrowed to the community they switched to, if any."""
         assert self.staff_scope is not None
