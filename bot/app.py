@@ -11,6 +11,7 @@ from handlers import (
     activities,
     activity_staff,
     canteen,
+    canteen_setup,
     canteen_staff,
     canteen_standing,
     handoff,
@@ -40,6 +41,7 @@ ROUTERS = (
     activity_staff.router,
     canteen.router,
     canteen_staff.router,
+    canteen_setup.router,
     canteen_standing.router,
 )
 

@@ -91,7 +91,9 @@ async def place_standing_orders(
                 if meal not in menus or await canteen.orders_of(session, resident.id, day, day):
                     continue
                 deliver = usual.delivery and rules.may_deliver(resident, day.year)
-                unit = rules.price_for(resident, menus[meal].price_cents, day.year)
+                tiers = await canteen.subsidy_tiers(session, usual.community_id)
+                own = rules.with_subsidies(tiers)
+                unit = own.price_for(resident, menus[meal].price_cents, day.year)
                 session.add(
                     MealOrder(
                         community_id=usual.community_id,

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.canteen_rules import MEAL_NAMES, yuan
+from handlers.canteen_rules import MEAL_NAMES, CanteenRules, yuan
 from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply, buttons
@@ -56,6 +56,13 @@ def _address(ctx: Context) -> str | None:
     return address_of(ctx.resident)
 
 
+async def rules_of(ctx: Context) -> CanteenRules:
+    """Return the canteen rules of the resident's community (its own subsidy tiers, if set)."""
+    assert ctx.community is not None
+    tiers = await store.subsidy_tiers(ctx.session, ctx.community.id)
+    return ctx.settings.canteen.with_subsidies(tiers)
+
+
 async def _closed_day(ctx: Context, day: date) -> list[Reply] | None:
     rules = ctx.settings.canteen
     if rules.open_on(day)[0]:
@@ -71,7 +78,7 @@ async def menu(ctx: Context) -> list[Reply]:
     """Show a day's menu with prices (the resident's own after subsidy) and the cut-offs."""
     assert ctx.community is not None and ctx.resident is not None
     now = local_now(ctx)
-    rules = ctx.settings.canteen
+    rules = await rules_of(ctx)
     said = date_slot(ctx.text, now).get("date")
     day = date.fromisoformat(str(said)) if said else now.date()
     if not said and now >= rules.cutoff(day, "dinner", _zone(ctx)):
@@ -166,7 +173,7 @@ async def _read_back(ctx: Context, plan: dict[str, Any], lead: list[str]) -> lis
     assert ctx.community is not None and ctx.resident is not None
     day = date.fromisoformat(plan["day"])
     menus = await store.menus_of(ctx.session, ctx.community.id, day)
-    unit = ctx.settings.canteen.price_for(ctx.resident, menus[plan["meal"]].price_cents, day.year)
+    unit = (await rules_of(ctx)).price_for(ctx.resident, menus[plan["meal"]].price_cents, day.year)
     where = f"送餐到 {_address(ctx)}" if plan["delivery"] else "到食堂取餐"
     diet = f",备注:{ctx.resident.diet_note}" if ctx.resident.diet_note else ""
     text = (
@@ -214,7 +221,7 @@ async def confirm(ctx: Context) -> list[Reply] | None:
         return problem
     day = date.fromisoformat(plan["day"])
     menus = await store.menus_of(ctx.session, ctx.community.id, day)
-    unit = ctx.settings.canteen.price_for(ctx.resident, menus[plan["meal"]].price_cents, day.year)
+    unit = (await rules_of(ctx)).price_for(ctx.resident, menus[plan["meal"]].price_cents, day.year)
     ctx.session.add(
         MealOrder(
             community_id=ctx.community.id,

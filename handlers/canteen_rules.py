@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,10 @@ class CanteenRules:
             if self.open_on(after + timedelta(days=n))[0]:
                 return after + timedelta(days=n)
         return None
+
+    def with_subsidies(self, tiers: tuple[tuple[int, int], ...] | None) -> CanteenRules:
+        """Return these rules with a community's own subsidy tiers (None: keep the config's)."""
+        return self if tiers is None else replace(self, subsidies=tiers)
 
     def price_for(self, resident: Resident, base_cents: int, year: int) -> int:
         """Return what a resident pays for one meal after their age tier's subsidy."""

@@ -28,7 +28,9 @@ STAFF_HELP = """工作人员命令:
 /handoffs:人工会话;/answer 会话号 内容:答复居民
 /community:切换负责的社区
 活动:/newevent 新建;/eventlist 列表;/roster 编号 名单;/checkin 编号 签到码;
-  /editevent 编号 字段 新值;/notifyevent 编号 内容;/cancelevent 编号 原因"""
+  /editevent 编号 字段 新值;/notifyevent 编号 内容;/cancelevent 编号 原因
+食堂:/orders [明天] 订餐统计;/setmenu 日期 午餐 价格 菜品:设菜单;
+  /subsidy 年龄 元数 …:补贴档位;/eligible 称呼 [取消]:送餐登记"""
 
 
 @router.command("帮助", "/help", "/start", "help", "你好", "您好")

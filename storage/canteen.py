@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.canteen_models import JobMark, MealOrder, Menu, OrderStatus, StandingOrder
+from storage.canteen_models import (
+    CanteenSettings,
+    JobMark,
+    MealOrder,
+    Menu,
+    OrderStatus,
+    StandingOrder,
+)
 from storage.dialect import insert_once, upsert
 from storage.models import Resident
 from storage.types import utcnow
@@ -31,6 +38,49 @@ async def set_menu(
         "price_cents": price_cents,
     }
     await upsert(session, Menu, ("community_id", "day", "meal"), values)
+
+
+async def remove_menu(session: AsyncSession, community_id: int, day: date, meal: str) -> int:
+    """Withdraw a meal's menu unless orders were placed for it; return how many there are."""
+    stmt = select(func.count()).where(
+        MealOrder.community_id == community_id,
+        MealOrder.day == day,
+        MealOrder.meal == meal,
+        MealOrder.status == OrderStatus.CONFIRMED,
+    )
+    placed = int(await session.scalar(stmt) or 0)
+    if not placed:
+        await session.execute(
+            delete(Menu).where(
+                Menu.community_id == community_id, Menu.day == day, Menu.meal == meal
+            )
+        )
+    return placed
+
+
+async def subsidy_tiers(
+    session: AsyncSession, community_id: int
+) -> tuple[tuple[int, int], ...] | None:
+    """Return a community's own subsidy tiers ((min age, cents off), ...), None if it has none."""
+    own = await session.get(CanteenSettings, community_id)
+    return None if own is None else tuple((int(a), int(c)) for a, c in own.subsidies)
+
+
+async def set_subsidy_tiers(
+    session: AsyncSession, community_id: int, tiers: tuple[tuple[int, int], ...] | None
+) -> None:
+    """Set a community's subsidy tiers (an empty tuple: no subsidy; None: back to the config)."""
+    if tiers is None:
+        await session.execute(
+            delete(CanteenSettings).where(CanteenSettings.community_id == community_id)
+        )
+        return
+    values = {
+        "community_id": community_id,
+        "subsidies": [list(t) for t in tiers],
+        "updated_at": utcnow(),
+    }
+    await upsert(session, CanteenSettings, ("community_id",), values)
 
 
 async def orders_of(

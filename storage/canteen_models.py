@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -80,3 +81,16 @@ class StandingOrder(Base):
     paused_from: Mapped[date | None] = mapped_column(Date)
     paused_until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CanteenSettings(Base):
+    """A community's own canteen settings set by its staff (they override the config's)."""
+
+    __tablename__ = "canteen_settings"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    # [[min age, cents off], ...]; an empty list means no subsidy at all.
+    subsidies: Mapped[list[Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
