@@ -7,7 +7,7 @@ dedupe key carries the community, day and meal.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,13 +19,17 @@ from handlers.canteen_standing import PROMPT, paused_on
 from handlers.types import Reply
 from storage import canteen, communities, outbox, residents
 from storage import staff as staff_store
-from storage.canteen_models import MealOrder
+from storage.canteen_models import MealOrder, Menu, StandingOrder
 from storage.engine import transaction
+from storage.models import Resident
 from storage.types import utcnow
 
 # A list is not sent for a cut-off more than this long ago (a server that was down for a day
 # does not send yesterday's lists in the morning).
 LATE_MINUTES = 120
+# The list waits this long after the cut-off: a confirmation that arrived just before it may
+# still be in hand. One handled later still counts and reaches the kitchen as an addition.
+LIST_GRACE = timedelta(minutes=1)
 
 
 def _today(timezone: str, now: datetime | None) -> tuple[ZoneInfo, datetime, date]:
@@ -49,7 +53,7 @@ async def kitchen_lists(
     queued = 0
     async with transaction(maker) as session:
         for meal in ("lunch", "dinner"):
-            cutoff = rules.cutoff(day, meal, zone)
+            cutoff = rules.cutoff(day, meal, zone) + LIST_GRACE
             if not 0 <= (now - cutoff).total_seconds() <= LATE_MINUTES * 60:
                 continue
             for community in await communities.list_all(session):
@@ -82,38 +86,65 @@ async def place_standing_orders(
         for meal in ("lunch", "dinner"):
             if now >= rules.cutoff(day, meal, zone):
                 continue
-            if not await canteen.claim_job(session, f"standing:{day}:{meal}"):
-                continue
+            menus_of: dict[int, dict[str, Menu]] = {}
             for usual, resident in await canteen.standing_for(session, meal):
                 if paused_on(usual, day) or not resident.active:
                     continue
-                menus = await canteen.menus_of(session, usual.community_id, day)
-                if meal not in menus or await canteen.orders_of(session, resident.id, day, day):
-                    continue
-                deliver = usual.delivery and rules.may_deliver(resident, day.year)
-                tiers = await canteen.subsidy_tiers(session, usual.community_id)
-                own = rules.with_subsidies(tiers)
-                unit = own.price_for(resident, menus[meal].price_cents, day.year)
-                session.add(
-                    MealOrder(
-                        community_id=usual.community_id,
-                        resident_id=resident.id,
-                        day=day,
-                        meal=meal,
-                        quantity=usual.quantity,
-                        delivery=deliver,
-                        unit_price_cents=unit,
-                        diet_note=resident.diet_note or "",
-                        note=address_of(resident) if deliver else "",
+                if usual.community_id not in menus_of:
+                    menus_of[usual.community_id] = await canteen.menus_of(
+                        session, usual.community_id, day
                     )
+                menus = menus_of[usual.community_id]
+                if meal not in menus:
+                    continue  # looked for again at the next run: the menu may come later
+                ordered = await canteen.orders_of(session, resident.id, day, day)
+                if any(o.meal == meal for o in ordered):
+                    continue
+                # Once per resident, day and meal: an order they cancel is not placed again.
+                if not await canteen.claim_job(session, f"standing:{day}:{meal}:{resident.id}"):
+                    continue
+                tiers = await canteen.subsidy_tiers(session, usual.community_id)
+                text = await _place_usual(
+                    session, rules.with_subsidies(tiers), usual, resident, day, meal, menus[meal]
                 )
-                text = (
-                    f"今天已照旧为您订了{MEAL_NAMES[meal]} {usual.quantity} 份。"
-                    f"不要的话,{rules.cutoff(day, meal, zone):%H:%M} 前发“取消订餐”。"
-                )
-                await _tell(session, resident.id, text, f"standing:{day}:{meal}:{resident.id}")
-                placed += 1
+                if text:
+                    cutoff = rules.cutoff(day, meal, zone)
+                    text += f"不要的话,{cutoff:%H:%M} 前发“取消订餐”。"
+                    await _tell(session, resident.id, text, f"standing:{day}:{meal}:{resident.id}")
+                    placed += 1
     return placed
+
+
+async def _place_usual(
+    session: AsyncSession,
+    rules: CanteenRules,
+    usual: StandingOrder,
+    resident: Resident,
+    day: date,
+    meal: str,
+    menu: Menu,
+) -> str | None:
+    """Place one standing order; return what to tell the resident (None if it was ordered)."""
+    address = address_of(resident)
+    deliver = usual.delivery and rules.may_deliver(resident, day.year) and address is not None
+    order = MealOrder(
+        community_id=usual.community_id,
+        resident_id=resident.id,
+        day=day,
+        meal=meal,
+        quantity=usual.quantity,
+        delivery=deliver,
+        unit_price_cents=rules.price_for(resident, menu.price_cents, day.year),
+        diet_note=resident.diet_note or "",
+        note=address if deliver and address else "",
+    )
+    if not await canteen.place_order(session, order):
+        return None  # the resident ordered it themselves a moment ago
+    text = f"今天已照旧为您订了{MEAL_NAMES[meal]} {usual.quantity} 份。"
+    if usual.delivery and not deliver:
+        why = "没有送餐地址" if address is None else "送餐登记已取消"
+        text += f"因为{why},这次请到食堂取餐。"
+    return text
 
 
 async def _tell(session: AsyncSession, resident_id: int, text: str, key: str) -> None:
@@ -144,10 +175,10 @@ async def daily_prompts(
     sent = 0
     async with transaction(maker) as session:
         for community in await communities.list_all(session):
-            if not await canteen.claim_job(session, f"prompt:{community.id}:{day}"):
-                continue
             menus = await canteen.menus_of(session, community.id, day)
             if not menus:
+                continue  # looked for again at the next run: the menu may come later
+            if not await canteen.claim_job(session, f"prompt:{community.id}:{day}"):
                 continue
             lines = ["今天幸福食堂:"] + [
                 f"{MEAL_NAMES[m]}:{menus[m].dishes}" for m in ("lunch", "dinner") if m in menus

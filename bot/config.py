@@ -227,6 +227,16 @@ class CanteenConfig(_Section):
     extra_open_days: list[date] = Field(default_factory=list)
     closed_days: list[date] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _times_in_order(self) -> CanteenConfig:
+        if self.lunch_cutoff >= self.dinner_cutoff:
+            raise ValueError("lunch_cutoff must come before dinner_cutoff")
+        if self.prompt_time is not None and self.prompt_time >= self.lunch_cutoff:
+            raise ValueError(
+                "prompt_time must come before lunch_cutoff (the prompt says order now)"
+            )
+        return self
+
 
 class RedisConfig(_Section):
     """Redis, for sharing the WeChat access token between processes (memory otherwise)."""

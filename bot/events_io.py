@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.export import safe_row, spreadsheet_safe
 from storage import activities as store
 from storage.activity_models import Activity
 
@@ -187,13 +188,6 @@ async def roster_rows(
     return rows
 
 
-def _cell(value: Any) -> Any:
-    """Keep a name such as "=HYPERLINK(...)" text in a spreadsheet, never a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def write_roster(
     rows: list[dict[str, Any]], fmt: str, out: Path | None, fields: list[str] = ROSTER_FIELDS
 ) -> bytes | str:
@@ -205,7 +199,7 @@ def write_roster(
         sheet = book.active
         sheet.append(fields)
         for row in rows:
-            sheet.append([_cell(row[f]) for f in fields])
+            sheet.append([spreadsheet_safe(row[f]) for f in fields])
         buffer = io.BytesIO()
         book.save(buffer)
         data: bytes | str = buffer.getvalue()
@@ -213,7 +207,7 @@ def write_roster(
         handle = io.StringIO()
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_row(row) for row in rows)
         data = handle.getvalue()
     if out is not None:
         if isinstance(data, bytes):

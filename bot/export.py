@@ -22,6 +22,22 @@ FIELDS = [
 ]
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """Keep text such as "=HYPERLINK(...)" text in a spreadsheet, never a formula.
+
+    Residents write the names, notes and suggestions exported here; a cell starting with one of
+    these characters would run as a formula when staff open the file.
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def safe_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Return a row with every text cell made spreadsheet-safe."""
+    return {key: spreadsheet_safe(value) for key, value in row.items()}
+
+
 def write_rows(rows: Sequence[dict[str, Any]], fmt: str, out: Path | None) -> None:
     """Write rows to ``out`` (stdout when None) in ``csv`` or ``jsonl``."""
     fields = FIELDS + (["resident"] if rows and "resident" in rows[0] else [])
@@ -30,7 +46,7 @@ def write_rows(rows: Sequence[dict[str, Any]], fmt: str, out: Path | None) -> No
         if fmt == "csv":
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(safe_row(row) for row in rows)
         else:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -20,8 +20,7 @@ from storage import canteen
 
 MEALS = {"lunch": "lunch", "午餐": "lunch", "午饭": "lunch", "dinner": "dinner", "晚餐": "dinner",
          "晚饭": "dinner"}  # fmt: skip
-ORDER_FIELDS = ["meal", "building", "unit", "room", "name", "quantity", "delivery", "diet_note",
-                "unit_price"]  # fmt: skip
+ORDER_FIELDS = ["meal", "delivery", "address", "name", "quantity", "diet_note", "unit_price"]
 
 
 class MenuSpec(BaseModel):
@@ -54,14 +53,19 @@ def read_menus(path: Path) -> list[MenuSpec]:
         rows = list(csv.DictReader(io.StringIO(text)))
     else:
         raise ValueError(f"{path}: use a .csv or .toml file")
-    specs, problems = [], []
+    specs, numbers, problems = [], [], []
     for number, row in enumerate(rows, 1):
         try:
             specs.append(MenuSpec.model_validate(row))
+            numbers.append(number)
         except ValidationError as exc:
             for item in exc.errors():
                 where = ".".join(str(p) for p in item["loc"]) or "row"
                 problems.append(f"menu {number}: {where}: {item['msg']}")
+    seen: dict[tuple[date, str], int] = {}
+    for number, spec in zip(numbers, specs, strict=True):
+        if (first := seen.setdefault((spec.date, spec.meal), number)) != number:
+            problems.append(f"menu {number}: {spec.date} {spec.meal} is also menu {first}")
     if not rows:
         problems.append(f"{path}: no menus found")
     if problems:
@@ -82,12 +86,11 @@ async def order_rows(session: AsyncSession, community_id: int, day: date) -> lis
     return [
         {
             "meal": order.meal,
-            "building": resident.building or "",
-            "unit": resident.unit or "",
-            "room": resident.room or "",
-            "name": resident.display_name or "",
-            "quantity": order.quantity,
             "delivery": "yes" if order.delivery else "no",
+            # The address the order was placed for; pick-up rows show none.
+            "address": order.note if order.delivery else "",
+            "name": resident.display_name or f"居民#{resident.id}",
+            "quantity": order.quantity,
             "diet_note": order.diet_note,
             "unit_price": order.unit_price_cents / 100,
         }

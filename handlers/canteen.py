@@ -15,28 +15,32 @@ from handlers.canteen_rules import MEAL_NAMES, CanteenRules, yuan
 from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply, buttons
+from handlers.yes_no import typed_answer
 from nlp.meals import date_slot, order_slots
 from storage import audit
 from storage import canteen as store
-from storage.canteen_models import MealOrder, OrderStatus
+from storage.canteen_models import MealOrder
 from storage.models import Resident
 
 router = Router("canteen")
 
 CONFIRM = "meal.confirm"
+ORDER_YES = frozenset({"确认订餐", "订吧", "订", "要订"})
+ORDER_NO = frozenset({"不订了", "不订"})
 ADDRESS = "meal.address"
 WEEKDAYS = "一二三四五六日"
 ADDRESS_NOTE = "地址只用于送餐,只给食堂和社区工作人员看;发送“删除地址”随时可删。"
 _ADDRESS = re.compile(r"(\d{1,3})\s*(?:栋|号楼|幢)\s*(?:(\d{1,2})\s*单元)?\s*(\d{2,5})?")
 
 
-def _zone(ctx: Context) -> ZoneInfo:
+def community_zone(ctx: Context) -> ZoneInfo:
+    """Return the community's time zone."""
     return ZoneInfo(ctx.settings.timezone)
 
 
 def local_now(ctx: Context) -> datetime:
     """Return the message's time in the community's time zone."""
-    return ctx.now.astimezone(_zone(ctx))
+    return ctx.now.astimezone(community_zone(ctx))
 
 
 def day_label(day: date) -> str:
@@ -54,6 +58,11 @@ def address_of(resident: Resident | None) -> str | None:
 
 def _address(ctx: Context) -> str | None:
     return address_of(ctx.resident)
+
+
+def bad_date(slots: dict[str, object]) -> str:
+    """Return the kind answer to a day that cannot be (2月30号)."""
+    return f"“{slots['bad_date']}”不是有效的日期。请换个说法,例如“明天”“周五”或“12月1号”。"
 
 
 async def rules_of(ctx: Context) -> CanteenRules:
@@ -79,9 +88,12 @@ async def menu(ctx: Context) -> list[Reply]:
     assert ctx.community is not None and ctx.resident is not None
     now = local_now(ctx)
     rules = await rules_of(ctx)
-    said = date_slot(ctx.text, now).get("date")
+    slot = date_slot(ctx.text, now)
+    if "bad_date" in slot:
+        return [Reply(bad_date(slot))]
+    said = slot.get("date")
     day = date.fromisoformat(str(said)) if said else now.date()
-    if not said and now >= rules.cutoff(day, "dinner", _zone(ctx)):
+    if not said and now >= rules.cutoff(day, "dinner", community_zone(ctx)):
         day += timedelta(days=1)
     if closed := await _closed_day(ctx, day):
         return closed
@@ -111,6 +123,8 @@ async def order(ctx: Context) -> list[Reply]:
     rules = ctx.settings.canteen
     cutoffs = {"lunch": rules.lunch_cutoff, "dinner": rules.dinner_cutoff}
     slots = order_slots(ctx.text, local_now(ctx), cutoffs)
+    if "bad_date" in slots:
+        return [Reply(bad_date(slots))]
     quantity = int(str(slots["quantity"]))
     if quantity < 1:
         return [Reply("份数至少是 1 份哦。请再说一次,例如“订一份午饭”。")]
@@ -122,7 +136,14 @@ async def order(ctx: Context) -> list[Reply]:
         "quantity": quantity,
         "delivery": bool(slots["delivery"]),
     }
+    if plan["delivery"] and (written := _ADDRESS.search(ctx.text)):
+        plan["address"], plan["address_parts"] = _written_address(written), written.groups()
     return await _check_and_read_back(ctx, plan)
+
+
+def _written_address(found: re.Match[str]) -> str:
+    building, unit, room = found.groups()
+    return f"{building}栋{f'{unit}单元' if unit else ''}{room or ''}"
 
 
 async def _check_and_read_back(ctx: Context, plan: dict[str, Any]) -> list[Reply]:
@@ -133,8 +154,10 @@ async def _check_and_read_back(ctx: Context, plan: dict[str, Any]) -> list[Reply
     lead = []
     if plan["delivery"] and not ctx.settings.canteen.may_deliver(ctx.resident, day.year):
         plan["delivery"] = False
+        for key in ("address", "address_parts"):
+            plan.pop(key, None)
         lead.append("送餐服务只面向行动不便和高龄的居民(需工作人员登记),这次按到食堂取餐为您订。")
-    if plan["delivery"] and _address(ctx) is None:
+    if plan["delivery"] and _address(ctx) is None and "address" not in plan:
         ask = "请告诉我送餐地址,例如“3栋2单元502”。只问这一次。\n" + ADDRESS_NOTE
         return await ctx.ask(ADDRESS, [Reply(ask)], plan)
     return await _read_back(ctx, plan, lead)
@@ -153,7 +176,7 @@ async def _problem(ctx: Context, plan: dict[str, Any]) -> list[Reply] | None:
     menus = await store.menus_of(ctx.session, ctx.community.id, day)
     if meal not in menus:
         return [Reply(f"{day_label(day)}{MEAL_NAMES[meal]}的菜单还没公布,暂时不能订。")]
-    if now >= rules.cutoff(day, meal, _zone(ctx)):
+    if now >= rules.cutoff(day, meal, community_zone(ctx)):
         cutoff = rules.lunch_cutoff if meal == "lunch" else rules.dinner_cutoff
         return [
             Reply(
@@ -174,8 +197,10 @@ async def _read_back(ctx: Context, plan: dict[str, Any], lead: list[str]) -> lis
     day = date.fromisoformat(plan["day"])
     menus = await store.menus_of(ctx.session, ctx.community.id, day)
     unit = (await rules_of(ctx)).price_for(ctx.resident, menus[plan["meal"]].price_cents, day.year)
-    where = f"送餐到 {_address(ctx)}" if plan["delivery"] else "到食堂取餐"
+    where = f"送餐到 {plan.get('address') or _address(ctx)}" if plan["delivery"] else "到食堂取餐"
     diet = f",备注:{ctx.resident.diet_note}" if ctx.resident.diet_note else ""
+    if plan.get("address") and _address(ctx) is None:
+        lead = [*lead, f"这个地址会记下,以后送餐就用它。{ADDRESS_NOTE}"]
     text = (
         f"您要订:{day_label(day)}{MEAL_NAMES[plan['meal']]} {plan['quantity']} 份,"
         f"共 {yuan(unit * plan['quantity'])},{where}{diet}。"
@@ -191,9 +216,28 @@ async def address_given(ctx: Context) -> list[Reply] | None:
     found = _ADDRESS.search(ctx.text)
     if not found:
         return [Reply("请写楼号、单元和门牌,例如“3栋2单元502”;发送 0 返回。")] if ctx.text else None
-    ctx.resident.building, ctx.resident.unit, ctx.resident.room = found.groups()
-    ctx.resident.consents = {**ctx.resident.consents, "address": ctx.now.isoformat()}
+    _keep_address(ctx, found)
+    if "day" not in ctx.state.data:  # 修改地址, not an order
+        await ctx.done()
+        return [Reply(f"已记下送餐地址:{_address(ctx)}。")]
     return await _read_back(ctx, dict(ctx.state.data), [])
+
+
+def _keep_address(ctx: Context, found: re.Match[str] | list[str | None]) -> None:
+    assert ctx.resident is not None
+    parts = found.groups() if isinstance(found, re.Match) else found
+    ctx.resident.building, ctx.resident.unit, ctx.resident.room = parts
+    ctx.resident.consents = {**ctx.resident.consents, "address": ctx.now.isoformat()}
+
+
+@router.command("修改地址", "改地址", "送餐地址", words=True)
+async def change_address(ctx: Context) -> list[Reply]:
+    """Keep a new delivery address (written after the command, or asked for)."""
+    if found := _ADDRESS.search(ctx.args):
+        _keep_address(ctx, found)
+        return [Reply(f"已记下送餐地址:{_address(ctx)}。\n{ADDRESS_NOTE}")]
+    ask = "请告诉我新的送餐地址,例如“3栋2单元502”。\n" + ADDRESS_NOTE
+    return await ctx.ask(ADDRESS, [Reply(ask)], {})
 
 
 @router.state(CONFIRM)
@@ -203,14 +247,7 @@ async def confirm(ctx: Context) -> list[Reply] | None:
     assert ctx.community is not None and ctx.resident is not None
     if ctx.state is None or ctx.state.state != CONFIRM:
         return None
-    typed = {
-        "确认": "meal:yes",
-        "是": "meal:yes",
-        "好": "meal:yes",
-        "取消": "meal:no",
-        "不要": "meal:no",
-    }
-    choice = ctx.choice or typed.get(re.sub(r"[。!! ]+$", "", ctx.text))
+    choice = ctx.choice or typed_answer(ctx.text, "meal", ORDER_YES, ORDER_NO)
     if choice not in ("meal:yes", "meal:no"):
         return None
     plan = dict(ctx.state.data)
@@ -219,72 +256,40 @@ async def confirm(ctx: Context) -> list[Reply] | None:
         return [Reply("好的,没有下单。")]
     if problem := await _problem(ctx, plan):
         return problem
-    day = date.fromisoformat(plan["day"])
+    day, meal = date.fromisoformat(plan["day"]), plan["meal"]
     menus = await store.menus_of(ctx.session, ctx.community.id, day)
-    unit = (await rules_of(ctx)).price_for(ctx.resident, menus[plan["meal"]].price_cents, day.year)
-    ctx.session.add(
-        MealOrder(
-            community_id=ctx.community.id,
-            resident_id=ctx.resident.id,
-            day=day,
-            meal=plan["meal"],
-            quantity=plan["quantity"],
-            delivery=plan["delivery"],
-            unit_price_cents=unit,
-            diet_note=ctx.resident.diet_note or "",
-            note=_address(ctx) or "" if plan["delivery"] else "",
-            created_at=ctx.now,
-        )
+    unit = (await rules_of(ctx)).price_for(ctx.resident, menus[meal].price_cents, day.year)
+    if plan.get("address_parts") and _address(ctx) is None:
+        _keep_address(ctx, plan["address_parts"])
+    where = (plan.get("address") or _address(ctx) or "") if plan["delivery"] else ""
+    order = MealOrder(
+        community_id=ctx.community.id,
+        resident_id=ctx.resident.id,
+        day=day,
+        meal=meal,
+        quantity=plan["quantity"],
+        delivery=plan["delivery"],
+        unit_price_cents=unit,
+        diet_note=ctx.resident.diet_note or "",
+        note=where,
+        created_at=ctx.now,
     )
+    if not await store.place_order(ctx.session, order):
+        return [Reply(f"您已经订了{day_label(day)}{MEAL_NAMES[meal]},不会重复下单。")]
     await audit.record(ctx.session, ctx.actor, "meal.order", community_id=ctx.community.id)
+    if await store.job_done(ctx.session, f"kitchen:{ctx.community.id}:{day}:{meal}"):
+        # The kitchen list went out while this confirmation (sent in time) was in hand.
+        extra = f"送餐 {where}" if plan["delivery"] else "堂食/自取"
+        text = (
+            f"【补订】{day_label(day)}{MEAL_NAMES[meal]}:{ctx.speaker} ×{plan['quantity']},{extra}"
+        )
+        await ctx.alert_staff(ctx.community.id, [Reply(text)], "kitchen_list")
     return [
         Reply(
-            f"已订好:{day_label(day)}{MEAL_NAMES[plan['meal']]} {plan['quantity']} 份。"
+            f"已订好:{day_label(day)}{MEAL_NAMES[meal]} {plan['quantity']} 份。"
             "截止前可以发“取消订餐”取消。"
         )
     ]
-
-
-@router.command("取消订餐", "/unorder")
-@router.intent("meal_cancel")
-async def cancel(ctx: Context) -> list[Reply]:
-    """Cancel the resident's order(s) of the day named (or the next one) before the cut-off."""
-    assert ctx.resident is not None
-    now = local_now(ctx)
-    said = date_slot(ctx.text, now).get("date")
-    day = date.fromisoformat(str(said)) if said else None
-    orders = await store.orders_of(ctx.session, ctx.resident.id, now.date(), day)
-    if not orders:
-        return [Reply("没有找到您要取消的订餐。发送“我的订餐”看看订了什么。")]
-    meal = "dinner" if "晚" in ctx.text else "lunch" if re.search(r"午|中饭", ctx.text) else None
-    chosen = [o for o in orders if meal is None or o.meal == meal][: 1 if day is None else 2]
-    rules, zone, done, late = ctx.settings.canteen, _zone(ctx), [], []
-    for item in chosen:
-        label = f"{day_label(item.day)}{MEAL_NAMES[item.meal]}"
-        if now >= rules.cutoff(item.day, item.meal, zone):
-            late.append(label)
-            continue
-        item.status, item.cancelled_at = OrderStatus.CANCELLED, ctx.now
-        done.append(label)
-    lines = [f"已取消:{'、'.join(done)}。"] if done else []
-    if late:
-        lines.append(f"{'、'.join(late)}已过截止时间,取消不了;有事请发“转人工”。")
-    return [Reply("\n".join(lines) or "没有找到您要取消的订餐。")]
-
-
-@router.command("我的订餐", "查一下我订的饭", "/orders_mine")
-async def my_orders(ctx: Context) -> list[Reply]:
-    """List the resident's orders from today on."""
-    assert ctx.resident is not None
-    orders = await store.orders_of(ctx.session, ctx.resident.id, local_now(ctx).date())
-    if not orders:
-        return [Reply("您现在没有订餐。发送“菜单”看看吃什么,发送“订餐”即可订。")]
-    lines = ["您的订餐:"]
-    for o in orders:
-        where = "送餐" if o.delivery else "到食堂取"
-        total = yuan(o.unit_price_cents * o.quantity)
-        lines.append(f"· {day_label(o.day)}{MEAL_NAMES[o.meal]} {o.quantity} 份,{where},{total}")
-    return [Reply("\n".join(lines))]
 
 
 @router.command("饮食备注", "忌口", words=True)

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.canteen import day_label, local_now
+from handlers.canteen import bad_date, day_label, local_now
 from handlers.canteen_rules import MEAL_NAMES
 from handlers.context import Context
 from handlers.router import Router
@@ -41,14 +41,18 @@ async def kitchen_summary(session: AsyncSession, community_id: int, day: date) -
     if deliveries:
         lines.append("送餐名单:")
         for order, resident in deliveries:
-            who = resident.display_name or f"居民#{resident.id}"
+            who = _name(resident)
             diet = f" [{order.diet_note}]" if order.diet_note else ""
             where = order.note or "未留地址"
             lines.append(f"  {MEAL_NAMES[order.meal]} {where} {who} ×{order.quantity}{diet}")
     notes = [(o, r) for o, r in rows if o.diet_note and not o.delivery]
     for order, resident in notes:
-        lines.append(f"  备注({MEAL_NAMES[order.meal]}):{resident.display_name} {order.diet_note}")
+        lines.append(f"  备注({MEAL_NAMES[order.meal]}):{_name(resident)} {order.diet_note}")
     return "\n".join(lines)
+
+
+def _name(resident: Resident) -> str:
+    return resident.display_name or f"居民#{resident.id}"
 
 
 @router.command("/orders", "订餐统计", staff=True, args=True)
@@ -58,7 +62,10 @@ async def orders(ctx: Context) -> list[Reply]:
     if community_id is None:
         return [Reply("您负责多个社区,请先用 /community 选择社区。")]
     now = local_now(ctx)
-    said = date_slot(ctx.args, now).get("date")
+    slot = date_slot(ctx.args, now)
+    if "bad_date" in slot:
+        return [Reply(bad_date(slot))]
+    said = slot.get("date")
     day = date.fromisoformat(str(said)) if said else now.date()
     text = await kitchen_summary(ctx.session, community_id, day)
     if not ctx.settings.canteen.open_on(day)[1]:

@@ -10,7 +10,9 @@ from handlers.canteen_rules import MEAL_NAMES
 from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply, buttons
+from handlers.yes_no import typed_answer
 from nlp.dates import find_date
+from nlp.meals import chinese_number
 from storage import canteen as store
 from storage.canteen_models import StandingOrder
 
@@ -42,7 +44,7 @@ async def standing_answer(ctx: Context) -> list[Reply] | None:
     assert ctx.resident is not None and ctx.community is not None
     if ctx.state is None or ctx.state.state != CONFIRM:
         return None
-    choice = ctx.choice or {"确认": "standing:yes", "取消": "standing:no"}.get(ctx.text)
+    choice = ctx.choice or typed_answer(ctx.text, "standing")
     if choice not in ("standing:yes", "standing:no"):
         return None
     plan = dict(ctx.state.data)
@@ -61,7 +63,18 @@ async def standing_answer(ctx: Context) -> list[Reply] | None:
     ]
 
 
+MAX_PAUSE_DAYS = 90
+_COUNT = r"(\d+|[一二两三四五六七八九十]+)"
+_WEEKDAY = r"下{0,2}(?:周|星期|礼拜)[一二三四五六日天1-7]"
+_DAY = rf"(?:今天|明天|后天|大后天|{_WEEKDAY}|\d{{1,2}}月\d{{1,2}}[号日]|\d{{1,2}}[号日])"
+_SPAN = rf"{_COUNT}\s*(?:天|周|个星期|星期)"
+# 明天起暂停一周, 从下周一起暂停两周, 今天起暂停, 暂停三十天 (but not 电梯暂停使用了)
+_FROM_DAY = rf"(?:从)?{_DAY}(?:开始)?起?暂停(?:订餐|订饭)?\s*(?:{_SPAN})?"
+PAUSE = rf"(?:{_FROM_DAY}|暂停(?:订餐|订饭)?\s*{_SPAN})[。!!]*"
+
+
 @router.command("暂停订餐", "明天起暂停", "暂停一周", "暂停两周", words=True)
+@router.phrase(PAUSE)
 async def pause(ctx: Context) -> list[Reply]:
     """Pause the standing order (from the day said, for the weeks or days said; default a week)."""
     assert ctx.resident is not None
@@ -71,19 +84,20 @@ async def pause(ctx: Context) -> list[Reply]:
     today = local_now(ctx).date()
     start = find_date(ctx.text, today) or today + timedelta(days=1)
     length = _length(ctx.text)
+    if not 1 <= length <= MAX_PAUSE_DAYS or start < today:
+        return [Reply(f"暂停请说从哪天起、多久(1 到 {MAX_PAUSE_DAYS} 天),例如“明天起暂停一周”。")]
     usual.paused_from, usual.paused_until = start, start + timedelta(days=length - 1)
     return [Reply(f"已暂停:{day_label(start)} 到 {day_label(usual.paused_until)} 不订。")]
 
 
 def _length(text: str) -> int:
-    days = re.search(r"(\d+|[一二两三四五六七八九十])\s*天", text)
-    weeks = re.search(r"(\d+|[一二两三四])\s*(?:周|个星期|星期)", text)
-    numbers = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-               "九": 9, "十": 10}  # fmt: skip
-    if days:
-        return int(days[1]) if days[1].isdigit() else numbers[days[1]]
-    if weeks:
-        return 7 * (int(weeks[1]) if weeks[1].isdigit() else numbers[weeks[1]])
+    """Return the days a pause lasts (0 if none could be read; a week if none is said)."""
+    days = re.search(_COUNT + r"\s*天", text)
+    weeks = re.search(_COUNT + r"\s*(?:周|个星期|星期)", text)
+    for found, unit in ((days, 1), (weeks, 7)):
+        if found:
+            count = int(found[1]) if found[1].isdigit() else chinese_number(found[1])
+            return min(unit * (count or 0), 10_000)
     return 7
 
 

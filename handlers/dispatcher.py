@@ -49,6 +49,7 @@ class Dispatcher:
         self.buttons: dict[str, Handler] = {}
         self.leaves: dict[str, Handler] = {}
         self.payloads: dict[str, Handler] = {}
+        self.phrases: dict[str, Handler] = {}
         for router in routers:
             for table, entries in (
                 (self.commands, router.commands),
@@ -57,11 +58,13 @@ class Dispatcher:
                 (self.buttons, router.buttons),
                 (self.leaves, router.leaves),
                 (self.payloads, router.payloads),
+                (self.phrases, router.phrases),
             ):
                 clash = set(table) & set(entries)
                 if clash:
                     raise ValueError(f"router {router.name} registers {sorted(clash)} again")
                 table.update(entries)  # type: ignore[arg-type]
+        self._phrases = [(re.compile(p), h) for p, h in self.phrases.items()]
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message and return its replies; never raises to the channel."""
@@ -205,6 +208,9 @@ class Dispatcher:
             return [Reply(texts.EMPTY_MESSAGE)]
         if _MEANINGLESS.match(ctx.text):
             return [Reply(texts.NOT_UNDERSTOOD)]
+        for pattern, phrase_handler in self._phrases:
+            if pattern.fullmatch(ctx.text) and (replies := await phrase_handler(ctx)) is not None:
+                return replies
         understood = understand(ctx.text, now=ctx.now)
         handler = self.intents.get(understood.intent) or self.intents["suggestion"]
         ctx.args = understood.slots.get("about", "")

@@ -13,6 +13,7 @@ from handlers.context import Context
 from handlers.dispatcher import CONTACT_SHARED
 from handlers.router import Router
 from handlers.types import Button, Reply, buttons
+from handlers.yes_no import typed_answer
 from storage import audit
 
 router = Router("phone")
@@ -82,11 +83,13 @@ async def contact_unasked(ctx: Context) -> list[Reply]:
     return await _ask_consent(ctx, "收到您的名片。为保护您的隐私,先问一句:\n")
 
 
+CONSENT_YES, CONSENT_NO = frozenset({"同意", "愿意"}), frozenset({"不同意", "不愿意"})
+
+
 @router.state(CONSENT)
 async def consent(ctx: Context) -> list[Reply] | None:
     """Take the resident's yes or no (pressed, numbered or typed)."""
-    typed = {"同意": "phone:yes", "好": "phone:yes", "不用了": "phone:no", "不同意": "phone:no"}
-    choice = ctx.choice or typed.get(re.sub(r"[。!!]+$", "", ctx.text))
+    choice = ctx.choice or typed_answer(ctx.text, "phone", CONSENT_YES, CONSENT_NO)
     if choice == "phone:yes":
         share = Reply(SHARE, ((Button(SHARE_BUTTON, kind="request_contact"),),))
         return await ctx.ask(WAITING, [share])

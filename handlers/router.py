@@ -35,6 +35,7 @@ class Router:
     buttons: dict[str, Handler] = field(default_factory=dict)
     leaves: dict[str, Handler] = field(default_factory=dict)
     payloads: dict[str, Handler] = field(default_factory=dict)
+    phrases: dict[str, Handler] = field(default_factory=dict)
 
     def command(
         self, *names: str, staff: bool = False, args: bool = False, words: bool = False
@@ -63,6 +64,13 @@ class Router:
     def payload(self, *prefixes: str) -> Callable[[Handler], Handler]:
         """Register a handler for deep-link / QR payloads starting with ``prefix-``."""
         return _into(self.payloads, prefixes)
+
+    def phrase(self, *patterns: str) -> Callable[[Handler], Handler]:
+        """Register a handler for whole messages matching a regex (set phrasings, not for nlp).
+
+        A handler returning None lets the message go on to nlp.
+        """
+        return _into(self.phrases, patterns)
 
     def button(self, *prefixes: str) -> Callable[[Handler], Handler]:
         """Register a handler for button payloads starting with ``prefix:``."""

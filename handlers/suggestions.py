@@ -263,7 +263,7 @@ async def mine(ctx: Context) -> list[Reply]:
 async def status(ctx: Context) -> list[Reply]:
     """Answer "how are my things going" (suggestions are what this part knows about)."""
     if ctx.args == "orders":
-        from handlers.canteen import my_orders
+        from handlers.canteen_orders import my_orders
 
         return await my_orders(ctx)
     if ctx.args == "signups":

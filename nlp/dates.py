@@ -1,56 +1,160 @@
-"""Dates said in words: 今天, 明天, 后天, 周六 / 星期六 / 礼拜六, 下周三, 6月21日, 21号.
+"""Dates said in words: 今天, 明晚, 后天, 周六 / 星期六 / 礼拜六, 下周三, 6月21日, 十二月一号, 21号.
 
 Pure functions of the text and today's date (no clock is read here). "周六" means the coming
-Saturday (today if today is Saturday); "下周六" the Saturday of next week.
+Saturday (today if today is Saturday); "这周六" the Saturday of this week, even if it has passed;
+"下周六" the Saturday of next week. When a text names several days, the first one said counts.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+# The zone dates are counted in when a caller gives a bare instant (a UTC time) and no zone.
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+# A month-day that passed no longer ago than this is meant as that past day (so the resident
+# can be told it has passed), not as the same day next year.
+RECENT_PAST = timedelta(days=61)
 
 _DAY_NAMES = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
-_RELATIVE = {"今天": 0, "今儿": 0, "明天": 1, "明儿": 1, "后天": 2, "大后天": 3}
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9, "十": 10}  # fmt: skip
+_RELATIVE = {"今天": 0, "今儿": 0, "今日": 0, "今晚": 0, "今早": 0,
+             "明天": 1, "明儿": 1, "明日": 1, "明晚": 1, "明早": 1,
+             "后天": 2, "大后天": 3}  # fmt: skip
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}  # fmt: skip
 
+_CN = "[一二三四五六七八九十]{1,3}"
+# Longest first, so that 大后天 is not read as 后天.
+_RELATIVE_WORD = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)))
 _WEEKDAY = re.compile(r"(?<!每)(下下|下|这|本)?(?:周|星期|礼拜)([一二三四五六日天])")
-_MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
-# "10号楼", "3号床" are places, not dates.
-_DAY_ONLY = re.compile(r"(?<![\d月])(\d{1,2})\s*[日号](?![楼栋床线院门房室])")
+# A Chinese day needs its 号 / 日 ("十二月一份" is no date); a digit day may leave it out.
+_MONTH_DAY = re.compile(
+    rf"(?:(\d{{4}})\s*年\s*)?(?<!\d)(\d{{1,2}}|{_CN})\s*月\s*(?:(\d{{1,2}})\s*[日号]?|({_CN})\s*[日号])"
+)
+# "一日三餐" is no date, so a Chinese day alone needs 号. "10号楼", "3号床" are places.
+_DAY_ONLY = re.compile(
+    rf"(?<![\d月零一二三四五六七八九十两])(\d{{1,2}}\s*[日号]|{_CN}号)(?![楼栋幢床线院门房室窗单])"
+)
+# "3栋5号", "2单元6号", "我住8号": a door number right after an address word, not a day.
+_ADDRESS_BEFORE = re.compile(r"(?:栋|幢|单元|楼|住|住在)$")
 
 
-def find_date(text: str, today: date) -> date | None:
-    """Return the date a text names, or None if it names none."""
-    for word in sorted(_RELATIVE, key=len, reverse=True):
-        if word in text:
-            return today + timedelta(days=_RELATIVE[word])
-    match = _WEEKDAY.search(text)
-    if match:
-        prefix, name = match.groups()
-        if prefix == "下" and text[max(0, match.start() - 1) : match.start()] == "一":
-            prefix = None  # "订一下周五" is 订一下 + 周五, not 下周五
-        target = _DAY_NAMES[name]
-        if prefix in ("下", "下下"):
-            monday = today - timedelta(days=today.weekday())
-            weeks = 1 if prefix == "下" else 2
-            return monday + timedelta(weeks=weeks, days=target)
-        ahead = (target - today.weekday()) % 7
-        return today + timedelta(days=ahead)
-    match = _MONTH_DAY.search(text)
-    if match:
-        month, day = int(match.group(1)), int(match.group(2))
-        return _next(today, month, day)
-    match = _DAY_ONLY.search(text)
-    if match:
-        return _next_day_of_month(today, int(match.group(1)))
+@dataclass(frozen=True)
+class BadDate:
+    """A day said in words that is not a real date (2月30号, 13月5号, 32号), as it was said."""
+
+    words: str
+
+
+def chinese_number(text: str) -> int | None:
+    """Read 3, 十二, 二十, 三十一, 两, 俩 as a number (None if it is not one)."""
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if not text or any(c not in _DIGITS and c != "十" for c in text):
+        return None
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+            return None  # "二十二十" or "十十" are no numbers
+        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+    if len(text) == 1:
+        return _DIGITS[text]
     return None
 
 
-def _next_day_of_month(today: date, day: int) -> date | None:
+def local_time(now: datetime, zone: tzinfo | None = None) -> datetime:
+    """Return ``now`` as the wall-clock time in which "today" and "明天" are counted.
+
+    With ``zone``, ``now`` is read in that zone (a naive ``now`` is taken to be in it). Without,
+    a naive ``now`` or one in a named zone (a handler's local time) is already local; one with
+    only a UTC offset (the dispatcher's UTC instant, ``--now 2026-11-25T23:30Z``) says nothing
+    of where the resident is, so it is read in DEFAULT_ZONE.
+    """
+    if now.tzinfo is None:
+        return now if zone is None else now.replace(tzinfo=zone)
+    if zone is None and isinstance(now.tzinfo, ZoneInfo):
+        return now
+    return now.astimezone(zone or DEFAULT_ZONE)
+
+
+def said_date(text: str, today: date) -> date | BadDate | None:
+    """Return the first day a text names, BadDate if it is no real date, None if none is said."""
+    found = [
+        hit
+        for hit in (
+            _relative(text, today),
+            _weekday(text, today),
+            _month_day(text, today),
+            _day_only(text, today),
+        )
+        if hit is not None
+    ]
+    return min(found, key=lambda hit: hit[0])[1] if found else None
+
+
+def find_date(text: str, today: date) -> date | None:
+    """Return the date a text names, or None if it names none or no real one."""
+    said = said_date(text, today)
+    return said if isinstance(said, date) else None
+
+
+def _relative(text: str, today: date) -> tuple[int, date] | None:
+    match = _RELATIVE_WORD.search(text)
+    if not match:
+        return None
+    return match.start(), today + timedelta(days=_RELATIVE[match.group()])
+
+
+def _weekday(text: str, today: date) -> tuple[int, date] | None:
+    match = _WEEKDAY.search(text)
+    if not match:
+        return None
+    prefix, name = match.groups()
+    if prefix == "下" and text[max(0, match.start() - 1) : match.start()] == "一":
+        prefix = None  # "订一下周五" is 订一下 + 周五, not 下周五
+    target = _DAY_NAMES[name]
+    monday = today - timedelta(days=today.weekday())
+    if prefix is None:
+        return match.start(), today + timedelta(days=(target - today.weekday()) % 7)
+    weeks = {"这": 0, "本": 0, "下": 1, "下下": 2}[prefix]
+    return match.start(), monday + timedelta(weeks=weeks, days=target)
+
+
+def _month_day(text: str, today: date) -> tuple[int, date | BadDate] | None:
+    match = _MONTH_DAY.search(text)
+    if not match:
+        return None
+    year, month_word, day_digits, day_chinese = match.groups()
+    month, day = chinese_number(month_word), chinese_number(day_digits or day_chinese)
+    bad = BadDate(re.sub(r"\s+", "", match.group()))
+    if month is None or day is None or not (1 <= month <= 12 and 1 <= day <= 31):
+        return match.start(), bad
+    if year:
+        try:
+            return match.start(), date(int(year), month, day)
+        except ValueError:
+            return match.start(), bad
+    return match.start(), _near_year(today, month, day) or bad
+
+
+def _day_only(text: str, today: date) -> tuple[int, date | BadDate] | None:
+    for match in _DAY_ONLY.finditer(text):
+        if _ADDRESS_BEFORE.search(text[: match.start()]):
+            continue
+        words = re.sub(r"\s+", "", match.group())
+        day = chinese_number(words[:-1])
+        if day is None or not 1 <= day <= 31:
+            return match.start(), BadDate(words)
+        return match.start(), _next_day_of_month(today, day)
+    return None
+
+
+def _next_day_of_month(today: date, day: int) -> date:
     """Return the next date with this day of the month ("31号" skips months without a 31st)."""
     year, month = today.year, today.month
-    for _ in range(13):
+    while True:  # ends within 13 months: every day 1..31 comes round by then
         try:
             candidate = date(year, month, day)
         except ValueError:
@@ -58,17 +162,16 @@ def _next_day_of_month(today: date, day: int) -> date | None:
         if candidate is not None and candidate >= today:
             return candidate
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return None
 
 
-def _next(today: date, month: int, day: int) -> date | None:
-    """Return the next such date from today on (this year or the next), if it exists."""
-    for year in (today.year, today.year + 1):
+def _near_year(today: date, month: int, day: int) -> date | None:
+    """Return the first such date from RECENT_PAST ago on (last, this or next year), if real."""
+    for year in (today.year - 1, today.year, today.year + 1):
         try:
             candidate = date(year, month, day)
         except ValueError:
-            return None
-        if candidate >= today:
+            continue  # 2月29日 in a year that has none
+        if candidate >= today - RECENT_PAST:
             return candidate
     return None
 
@@ -79,5 +182,4 @@ def party_size(text: str) -> int | None:
     match = re.search(r"([0-9]+|[一二两三四五六七八九十])\s*(?:个)?(?:人|位|口)(?!制)", text)
     if not match:
         return None
-    raw = match.group(1)
-    return int(raw) if raw.isdigit() else _CN_DIGITS.get(raw)
+    return chinese_number(match.group(1))

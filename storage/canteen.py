@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.canteen_models import (
@@ -112,6 +113,27 @@ async def kitchen_list(
         .order_by(MealOrder.meal.desc(), Resident.building, Resident.unit, Resident.room)
     )
     return [(o, r) for o, r in await session.execute(stmt)]
+
+
+async def place_order(session: AsyncSession, order: MealOrder) -> bool:
+    """Store a confirmed order; False (nothing stored) if that meal is already ordered."""
+    try:
+        async with session.begin_nested():
+            session.add(order)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def job_done(session: AsyncSession, name: str) -> bool:
+    """Tell whether a piece of scheduled work was marked done."""
+    return await session.get(JobMark, name) is not None
+
+
+async def forget_jobs(session: AsyncSession, before: datetime) -> int:
+    """Delete the marks of work done before ``before`` (no job looks that far back)."""
+    result = await session.execute(delete(JobMark).where(JobMark.done_at < before))
+    return result.rowcount or 0
 
 
 async def claim_job(session: AsyncSession, name: str) -> bool:

@@ -6,7 +6,17 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
@@ -24,7 +34,9 @@ class Menu(Base):
     """What the canteen serves at one meal of one day, and its price."""
 
     __tablename__ = "menus"
-    __table_args__ = (UniqueConstraint("community_id", "day", "meal"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "day", "meal", name="uq_menus_community_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
@@ -38,7 +50,19 @@ class MealOrder(Base):
     """A confirmed order (it counts from the moment its confirmation arrived)."""
 
     __tablename__ = "meal_orders"
-    __table_args__ = (Index("ix_meal_orders_day", "community_id", "day", "meal", "status"),)
+    __table_args__ = (
+        Index("ix_meal_orders_day", "community_id", "day", "meal", "status"),
+        # One confirmed order per resident and meal: a standing order and a typed one may race.
+        Index(
+            "uq_meal_orders_one_per_meal",
+            "resident_id",
+            "day",
+            "meal",
+            unique=True,
+            postgresql_where=text("status = 'confirmed'"),
+            sqlite_where=text("status = 'confirmed'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))

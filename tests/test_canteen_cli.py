@@ -26,7 +26,7 @@ def test_menus_in_and_orders_out(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert list(csv.DictReader(io.StringIO(out.stdout))) == []  # nobody ordered yet
     header = out.stdout.splitlines()[0]
-    assert header.startswith("meal,building,unit,room,name,quantity,delivery")
+    assert header == "meal,delivery,address,name,quantity,diet_note,unit_price"
 
 
 def test_a_bad_menu_row_imports_nothing(tmp_path: Path) -> None:

@@ -86,12 +86,13 @@ async def test_bad_menu_commands_are_explained_and_change_nothing(app) -> None:
     ):
         assert answer in await worker.text(text, received_at=MORNING), text
     assert "不开门" in await worker.text("/setmenu 周六 午餐 10 饭", received_at=MORNING)
-    next_year = await worker.text("/setmenu 11月20日 午餐 9 饭", received_at=MORNING)
-    assert "2027年11月20日(周六)" in next_year  # a day gone by this year is next year's
+    assert "已经过去了" in await worker.text("/setmenu 11月20日 午餐 9 饭", received_at=MORNING)
+    next_year = await worker.text("/setmenu 1月4日 午餐 9 饭", received_at=MORNING)
+    assert "2027年1月4日(周一)" in next_year  # a day long gone this year is next year's
     assert await menus(app) == [
         *before,
         ("2026-11-28", "lunch", "饭", 1000),
-        ("2027-11-20", "lunch", "饭", 900),
+        ("2027-01-04", "lunch", "饭", 900),
     ]
     resident = await senior(app, "孙奶奶", 1950)
     assert "只有社区工作人员" in await resident.text("/setmenu 明天 午餐 1 饭", received_at=MORNING)
