@@ -10,6 +10,7 @@ from bot.config import Config
 from handlers import (
     activities,
     activity_staff,
+    broadcast,
     canteen,
     canteen_orders,
     canteen_setup,
@@ -20,8 +21,10 @@ from handlers import (
     onboarding,
     phone,
     staff,
+    subscriptions,
     suggestions,
 )
+from handlers.broadcast_rules import QuietHours
 from handlers.canteen_rules import CanteenRules
 from handlers.context import Settings
 from handlers.dispatcher import Dispatcher
@@ -45,6 +48,8 @@ ROUTERS = (
     canteen_staff.router,
     canteen_setup.router,
     canteen_standing.router,
+    broadcast.router,
+    subscriptions.router,
 )
 
 
@@ -60,6 +65,7 @@ def handler_settings(config: Config) -> Settings:
         max_text_chars=config.suggestions.max_text_chars,
         timezone=config.community.timezone,
         canteen=canteen_rules(config),
+        quiet_hours=QuietHours(config.broadcast.quiet_start, config.broadcast.quiet_end),
     )
 
 

@@ -118,8 +118,17 @@ def run(
         bool, typer.Option("--demo-if-empty", help="seed demo data into an empty database")
     ] = False,
     user: Annotated[str, typer.Option(help="console user, when the console runs")] = "我",
+    role: Annotated[
+        str,
+        typer.Option(
+            help="all: everything; web: receive (webhooks, polling, WeChat); "
+            "worker: send and run the scheduler (several may share one PostgreSQL)"
+        ),
+    ] = "all",
 ) -> None:
     """Start linli: every configured channel and the scheduler (the console if none)."""
+    if role not in ("all", "web", "worker"):
+        fail("--role must be all, web or worker")
 
     async def main() -> None:
         from bot import scheduler
@@ -137,8 +146,10 @@ def run(
                     if empty:
                         await seed(session)
             if platforms_configured(linli):
-                await serve_channels(linli)
+                await serve_channels(linli, role)
                 return
+            if role != "all":
+                fail(f"--role {role} needs Telegram or WeChat configured (the console is 'all')")
             clock = scheduler.build(linli, {})
             clock.start()
             try:
@@ -540,3 +551,10 @@ def nlp_understand(
 def main() -> None:
     """Entry point of the ``linli`` console script."""
     app()
+
+
+# Announcements live in their own module (imported last: it uses the helpers above).
+from bot.cli_broadcast import broadcast_app, residents_app  # noqa: E402
+
+app.add_typer(residents_app, name="residents")
+app.add_typer(broadcast_app, name="broadcast")

@@ -108,6 +108,17 @@ class OutboxConfig(_Section):
 
     poll_seconds: float = Field(default=1.0, gt=0, le=60)
     batch: int = Field(default=50, ge=1, le=1000)
+    # Sends in flight at once per worker (each within the platform's rate limits).
+    concurrency: int = Field(default=8, ge=1, le=256)
+    # A worker silent this long is taken for dead: the rows it claimed are tried once more.
+    worker_timeout_seconds: float = Field(default=20.0, ge=1, le=600)
+
+
+class BroadcastConfig(_Section):
+    """Announcements: quiet hours when non-urgent ones wait (start == end: none)."""
+
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
 
 
 class TelegramConfig(_Section):
@@ -121,6 +132,9 @@ class TelegramConfig(_Section):
     poll_timeout: int = Field(default=30, ge=0, le=50)
     rate_per_second: float = Field(default=30.0, gt=0, le=1000)
     rate_per_chat: float = Field(default=1.0, gt=0, le=30)
+    # Telegram's paid broadcasts (Stars) allow up to 1000 messages/s for announcements; without
+    # them keep rate_per_second at 30 or below.
+    allow_paid_broadcast: bool = False
     # How many chats' updates are handled side by side.
     concurrency: int = Field(default=8, ge=1, le=256)
 
@@ -266,6 +280,7 @@ class Config(_Section):
     suggestions: SuggestionsConfig = Field(default_factory=SuggestionsConfig)
     conversation: ConversationConfig = Field(default_factory=ConversationConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    broadcast: BroadcastConfig = Field(default_factory=BroadcastConfig)
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     wechat: WeChatConfig = Field(default_factory=WeChatConfig)
     redis: RedisConfig = Field(default_factory=RedisConfig)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.types import Reply
-from storage import outbox, residents
+from storage import broadcasts, outbox, residents, workers
+from storage.dialect import quick_commit
 from storage.engine import transaction
 from storage.models import OutboxStatus
 from storage.types import utcnow
@@ -18,6 +22,10 @@ log = logging.getLogger(__name__)
 
 # A row claimed this long ago and never marked: its sender died mid-send.
 STALE_AFTER = timedelta(minutes=5)
+# A worker that has not beaten for this long is taken for dead: its claimed rows are released.
+WORKER_TIMEOUT = timedelta(seconds=20)
+# An outcome waits at most this long (in seconds) before it is written.
+RECORD_WITHIN = 0.2
 
 
 class RecipientBlocked(Exception):
@@ -64,54 +72,153 @@ class ChannelSender(Protocol):
         ...
 
 
+@dataclass
+class Outcome:
+    """What became of one claimed row, to be recorded."""
+
+    row_id: int
+    channel: str
+    recipient: str
+    status: OutboxStatus
+    error: str | None = None
+    platform_id: str | None = None
+    final: bool = False  # a failure not worth retrying
+    wait_seconds: float | None = None  # the platform said "retry after"
+
+
 async def deliver_due(
     maker: async_sessionmaker[AsyncSession],
     senders: dict[str, ChannelSender],
     *,
     batch: int = 50,
     recipient: str | None = None,
+    worker_id: str | None = None,
+    concurrency: int = 1,
+    worker_timeout: timedelta = WORKER_TIMEOUT,
 ) -> int:
-    """Claim and deliver one batch of due rows; return how many were sent."""
+    """Claim and deliver one batch of due rows; return how many were sent.
+
+    Up to ``concurrency`` sends are in flight at once (each still within the channel's rate
+    limits). Outcomes are written in small groups (at most ``concurrency`` waiting, none for
+    more than RECORD_WITHIN), so a worker killed mid-batch has at most 2 × ``concurrency`` − 1
+    messages sent but not recorded: those come back as unknown and are tried once more.
+    """
     now = utcnow()
     async with transaction(maker) as session:
-        await outbox.release_stale(session, now - STALE_AFTER)
-        rows = await outbox.claim_due(session, list(senders), now, batch, recipient)
-        claimed = [(r.id, r.channel, r.recipient, r.kind, dict(r.payload)) for r in rows]
-    sent = 0
-    for row_id, channel, to, kind, payload in claimed:
-        status, error, platform_id = OutboxStatus.SENT, None, None
+        await outbox.release_stale(session, now - STALE_AFTER, workers.dead(now - worker_timeout))
+        paused = await workers.paused(session, now)
+        channels = [c for c in senders if c not in paused]
+        if not channels:
+            return 0
+        rows = await outbox.claim_due(session, channels, now, batch, recipient, worker_id)
+        texts = await broadcasts.payloads(session, {r.broadcast_id for r in rows if r.broadcast_id})
+        claimed = [
+            (r.id, r.channel, r.recipient, r.kind, texts.get(r.broadcast_id or 0, r.payload))
+            for r in rows
+        ]
+        attempts = {r.id: r.attempts for r in rows}
+    gate = asyncio.Semaphore(max(1, concurrency))
+    recorder = Recorder(maker, max(1, concurrency))
+
+    async def one(row: tuple[int, str, str, str, dict[str, Any]]) -> bool:
+        async with gate:
+            outcome = await _send(maker, senders, *row, attempts=attempts[row[0]])
+            await recorder.add(outcome)
+            return outcome.status == OutboxStatus.SENT
+
+    try:
+        sent = await asyncio.gather(*(one(row) for row in claimed))
+    finally:
+        await recorder.flush()
+    return sum(sent)
+
+
+async def _send(
+    maker: async_sessionmaker[AsyncSession],
+    senders: dict[str, ChannelSender],
+    row_id: int,
+    channel: str,
+    to: str,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    attempts: int,
+) -> Outcome:
+    """Send one claimed row; return what became of it."""
+    outcome = Outcome(row_id, channel, to, OutboxStatus.SENT)
+    try:
         try:
-            try:
-                platform_id = await senders[channel].send(to, Reply.from_dict(payload), kind)
-            except PartlyDelivered as partly:
-                async with transaction(maker) as session:
-                    await outbox.replace_payload(session, row_id, partly.remaining.to_dict())
-                raise partly.cause from partly
-        except RecipientBlocked as exc:
-            status, error = OutboxStatus.BLOCKED, str(exc) or "blocked"
-        except Undeliverable as exc:
-            status, error = OutboxStatus.UNDELIVERABLE, str(exc)
-        except OutcomeUnknown as exc:
-            status, error = OutboxStatus.UNKNOWN, str(exc) or "timed out"
-        except RetryLater as exc:
+            outcome.platform_id = await senders[channel].send(to, Reply.from_dict(payload), kind)
+        except PartlyDelivered as partly:
             async with transaction(maker) as session:
-                await outbox.postpone(session, row_id, utcnow() + timedelta(seconds=exc.seconds))
-            continue
-        except Exception as exc:
-            log.warning("sending outbox row %s on %s failed: %s", row_id, channel, exc)
-            status, error = OutboxStatus.FAILED, f"{type(exc).__name__}: {exc}"
-        async with transaction(maker) as session:
-            if status == OutboxStatus.FAILED:
-                row = await outbox.get(session, row_id)
-                if row is not None:
-                    await outbox.retry_later(session, row, utcnow(), error or "")
-                continue
-            await outbox.mark(
-                session, row_id, status, now=utcnow(), error=error, platform_message_id=platform_id
-            )
-            if status == OutboxStatus.BLOCKED:
-                resident = await residents.find_by_account(session, channel, to)
-                if resident is not None:
-                    await residents.set_active(session, resident.id, False)
-        sent += status == OutboxStatus.SENT
-    return sent
+                await outbox.replace_payload(session, row_id, partly.remaining.to_dict())
+            raise partly.cause from partly
+    except RecipientBlocked as exc:
+        outcome.status, outcome.error = OutboxStatus.BLOCKED, str(exc) or "blocked"
+    except Undeliverable as exc:
+        outcome.status, outcome.error = OutboxStatus.UNDELIVERABLE, str(exc)
+    except OutcomeUnknown as exc:
+        outcome.status, outcome.error = OutboxStatus.UNKNOWN, str(exc) or "timed out"
+        if attempts >= 2:  # unknown twice: tried enough, and it may well have arrived
+            outcome.status, outcome.final = OutboxStatus.FAILED, True
+    except RetryLater as exc:
+        outcome.status, outcome.wait_seconds = OutboxStatus.PENDING, exc.seconds
+        outcome.error = str(exc)
+    except Exception as exc:
+        log.warning("sending outbox row %s on %s failed: %s", row_id, channel, exc)
+        outcome.status, outcome.error = OutboxStatus.FAILED, f"{type(exc).__name__}: {exc}"
+    return outcome
+
+
+class Recorder:
+    """Writes outcomes in groups: one transaction for up to ``limit`` of them."""
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession], limit: int) -> None:
+        """Record through ``maker``, flushing at ``limit`` outcomes or after RECORD_WITHIN."""
+        self.maker = maker
+        self.limit = limit
+        self.pending: list[Outcome] = []
+        self.oldest = 0.0
+        self.lock = asyncio.Lock()
+
+    async def add(self, outcome: Outcome) -> None:
+        """Keep an outcome; write the group if it is full or waited long enough."""
+        if not self.pending:
+            self.oldest = time.monotonic()
+        self.pending.append(outcome)
+        waited = time.monotonic() - self.oldest
+        if len(self.pending) >= self.limit or waited >= RECORD_WITHIN or outcome.wait_seconds:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write every outcome kept so far."""
+        async with self.lock:
+            taken, self.pending = self.pending, []
+            if taken:
+                async with transaction(self.maker) as session:
+                    # A mark lost to a crash of PostgreSQL itself leaves its row "sending": it
+                    # comes back as unknown and is tried once more, as after a worker's crash.
+                    await quick_commit(session)
+                    await _record(session, taken)
+
+
+async def _record(session: AsyncSession, outcomes: list[Outcome]) -> None:
+    now = utcnow()
+    sent = [(o.row_id, o.platform_id) for o in outcomes if o.status == OutboxStatus.SENT]
+    await outbox.mark_sent(session, sent, now)
+    for o in outcomes:
+        if o.wait_seconds is not None:
+            until = now + timedelta(seconds=o.wait_seconds)
+            await outbox.postpone(session, o.row_id, until)
+            # Every process stops sending on this channel until then, not only this one.
+            await workers.pause(session, o.channel, until, o.error or "")
+        elif o.status == OutboxStatus.FAILED and not o.final:
+            row = await outbox.get(session, o.row_id)
+            if row is not None:
+                await outbox.retry_later(session, row, now, o.error or "")
+        elif o.status != OutboxStatus.SENT:
+            await outbox.mark(session, o.row_id, o.status, now=now, error=o.error)
+        if o.status == OutboxStatus.BLOCKED:
+            resident = await residents.find_by_account(session, o.channel, o.recipient)
+            if resident is not None:
+                await residents.set_active(session, resident.id, False)

@@ -7,6 +7,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+# The overall rate kept: 4 % under the limit leaves room for sends that arrive closer together
+# than they left (jitter), so the platform never counts more than its limit in a second.
+HEADROOM = 0.96
+
 
 @dataclass
 class _Bucket:
@@ -27,8 +31,9 @@ class _Bucket:
 class RateLimiter:
     """Token buckets: one for the whole bot, one per chat, and a pause after a 429.
 
-    Small bursts are allowed (``burst`` per chat, one second's worth overall); over time the
-    rates hold.
+    Overall, sends are evenly spaced a little under ``per_second`` (no bursts), so that no
+    one-second window seen by the platform holds more than the limit, network jitter included.
+    Per chat, small bursts (``burst``) are allowed; over time that rate holds too.
     """
 
     per_second: float = 30.0
@@ -36,6 +41,8 @@ class RateLimiter:
     burst: float = 3.0
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # Hears every "retry after" this process got, to share it with the other processes.
+    on_pause: Callable[[float], None] | None = None
     _global: _Bucket | None = None
     _chats: dict[str, _Bucket] = field(default_factory=dict)
     _paused_until: float = 0.0
@@ -43,10 +50,23 @@ class RateLimiter:
     def __post_init__(self) -> None:
         """Start with full buckets."""
         now = self.clock()
-        self._global = _Bucket(self.per_second, max(1.0, self.per_second), self.per_second, now)
+        rate = self.per_second * HEADROOM
+        self._global = _Bucket(rate, 1.0, 1.0, now)
+
+    def set_rate(self, per_second: float) -> None:
+        """Change the overall rate (several workers share the platform's one limit)."""
+        assert self._global is not None
+        self._global.wait_for(self.clock())  # refill at the old rate up to now
+        self._global.rate = per_second * HEADROOM
 
     def pause(self, seconds: float) -> None:
-        """Send nothing for ``seconds`` (the platform said "retry after")."""
+        """Send nothing for ``seconds`` (the platform said "retry after"); tell ``on_pause``."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+        if self.on_pause is not None:
+            self.on_pause(seconds)
+
+    def pause_for(self, seconds: float) -> None:
+        """Send nothing for ``seconds``: another process was told to wait (not passed on)."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
     async def acquire(self, chat: str) -> None:

@@ -1,31 +1,44 @@
-"""The clock: APScheduler runs the fixed set of jobs; their due work lives in the database."""
+"""The clock: APScheduler runs the fixed set of jobs; their due work lives in the database.
+
+Only one process runs it at a time (bot.workers.lead); the outbox is sent by every worker's
+own loop (bot.workers.send_forever), not by the clock.
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import jobs
 from bot.activity_jobs import activity_tick
 from bot.app import App
+from bot.broadcast_jobs import broadcast_tick
 from bot.canteen_jobs import daily_prompts, kitchen_lists, place_standing_orders
-from bot.outbox_sender import ChannelSender, deliver_due
+from bot.outbox_sender import ChannelSender
 
 
 def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
     """Create the scheduler with linli's jobs (not started)."""
     config = app.config
     scheduler = AsyncIOScheduler(timezone=config.community.timezone)
-    common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
-    if senders:
-        scheduler.add_job(
-            deliver_due,
-            "interval",
-            seconds=config.outbox.poll_seconds,
-            args=[app.maker, senders],
-            kwargs={"batch": config.outbox.batch},
-            id="outbox",
-            **common,
-        )
+    # A job missed while down runs once at start (coalesced), never once per missed run; the
+    # first run is at start, so a new scheduler instance takes over without waiting.
+    common = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": 60,
+        "next_run_time": datetime.now(UTC),
+    }
+    settings = app.dispatcher.settings
+    scheduler.add_job(
+        broadcast_tick,
+        "interval",
+        seconds=5,
+        args=[app.maker, config.community.timezone, settings.quiet_hours],
+        id="broadcasts",
+        **common,
+    )
     if config.staff.alerts == "digest":
         scheduler.add_job(
             jobs.staff_digest,

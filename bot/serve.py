@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
 
 from bot import scheduler
 from bot.app import App
+from bot.workers import Presence, lead, send_forever
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,17 @@ def platforms_configured(app: App) -> bool:
     return bool(app.config.telegram.token or app.config.wechat.token)
 
 
-async def serve_channels(app: App) -> None:
-    """Start Telegram (polling or webhook) and WeChat with the scheduler; stop on a signal."""
+ROLES = ("all", "web", "worker")
+
+
+async def serve_channels(app: App, role: str = "all") -> None:
+    """Run linli's part for ``role`` until a signal stops it.
+
+    ``web`` receives (Telegram webhook or polling, the WeChat callback); ``worker`` sends the
+    outbox and runs the scheduler (one instance at a time); ``all`` does both.
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
     config = app.config
     senders: dict[str, Any] = {}
     telegram = wechat = None
@@ -66,13 +77,69 @@ async def serve_channels(app: App) -> None:
 
         wechat = WeChatChannel(app, config.wechat, config.redis.url)
         senders[wechat.name] = wechat
-    clock = scheduler.build(app, senders)
-    clock.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    background: list[asyncio.Task[Any]] = []
+    presence = None
+    if role in ("worker", "all"):
+        timeout = timedelta(seconds=config.outbox.worker_timeout_seconds)
+        presence = Presence(app.maker, role, telegram.share_rate if telegram else None, timeout)
+        await presence.start()
+        background.append(asyncio.create_task(_send(app, senders, stop, presence.id)))
+        background.append(asyncio.create_task(_lead(app, senders, stop)))
+    try:
+        if role in ("web", "all"):
+            await _receive(app, telegram, wechat, stop)
+        else:
+            log.info("linli worker %s is sending", presence.id if presence else "")
+            await stop.wait()
+    finally:
+        stop.set()
+        for task in background:
+            with contextlib.suppress(Exception):
+                await task
+        if presence is not None:
+            await presence.stop()
+        if wechat is not None:
+            await wechat.stop()
+        if telegram is not None:
+            await telegram.stop()
+
+
+async def _send(app: App, senders: dict[str, Any], stop: asyncio.Event, worker_id: str) -> None:
+    outbox = app.config.outbox
+    await send_forever(
+        app.maker,
+        senders,
+        stop,
+        worker_id=worker_id,
+        batch=outbox.batch,
+        concurrency=outbox.concurrency,
+        idle_seconds=outbox.poll_seconds,
+        worker_timeout=timedelta(seconds=outbox.worker_timeout_seconds),
+    )
+
+
+async def _lead(app: App, senders: dict[str, Any], stop: asyncio.Event) -> None:
+    clocks: list[Any] = []
+
+    def start() -> None:
+        clocks.append(scheduler.build(app, senders))
+        clocks[-1].start()
+
+    def stop_leading() -> None:
+        while clocks:
+            clocks.pop().shutdown(wait=False)
+
+    await lead(app.engine, start, stop_leading, stop)
+
+
+async def _receive(app: App, telegram: Any, wechat: Any, stop: asyncio.Event) -> None:
+    """Receive messages (webhooks, polling, the WeChat callback) until ``stop``."""
+    config = app.config
     if telegram is not None:
         # What a previous run stored but did not finish goes first, before anything new.
         await telegram.inbox.recover()
@@ -96,8 +163,3 @@ async def serve_channels(app: App) -> None:
     finally:
         server.should_exit = True
         await web
-        clock.shutdown(wait=False)
-        if wechat is not None:
-            await wechat.stop()
-        if telegram is not None:
-            await telegram.stop()

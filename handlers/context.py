@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.broadcast_rules import QuietHours
 from handlers.canteen_rules import CanteenRules
 from handlers.types import Incoming, Reply
 from storage import conversations, outbox, residents
@@ -29,6 +30,7 @@ class Settings:
     max_text_chars: int = 2000
     timezone: str = "Asia/Shanghai"
     canteen: CanteenRules = field(default_factory=CanteenRules)
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,6 @@ class Resident(Base):
     # Canteen: staff mark who may have meals delivered; a diet note the kitchen sees.
     delivery_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
     diet_note: Mapped[str | None] = mapped_column(String(100))
-    tags: Mapped[list[Any]] = mapped_column(default=list)
     consents: Mapped[dict[str, Any]] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     privacy_noticed_at: Mapped[datetime | None]
@@ -276,6 +275,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "channel", "not_before"),
         UniqueConstraint("dedupe_key"),
+        # One delivery per broadcast, resident and channel, however often the fan-out runs.
+        UniqueConstraint("broadcast_id", "resident_id", "channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -295,7 +296,14 @@ class OutboxMessage(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
+    # The worker (storage.broadcast_models.Worker) sending it; released if that one stops.
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
     sent_at: Mapped[datetime | None]
+    # A broadcast's delivery: the text is the broadcast's (payload stays empty).
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
+    resident_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Handoff(Base):

@@ -166,6 +166,7 @@ async def claim_due(
     now: datetime,
     limit: int = 50,
     recipient: str | None = None,
+    worker_id: str | None = None,
 ) -> list[OutboxMessage]:
     """Claim due rows for the given channels, marking them ``sending``.
 
@@ -183,7 +184,10 @@ async def claim_due(
             OutboxMessage.channel.in_(channels),
             OutboxMessage.not_before <= now,
         )
-        .order_by(OutboxMessage.urgent.desc(), OutboxMessage.id)
+        # Replies and alerts first: they must not wait behind a broadcast to thousands.
+        .order_by(
+            OutboxMessage.broadcast_id.is_not(None), OutboxMessage.urgent.desc(), OutboxMessage.id
+        )
         .limit(limit)
     )
     if recipient is not None:
@@ -195,6 +199,7 @@ async def claim_due(
         row.status = OutboxStatus.SENDING
         row.attempts += 1
         row.claimed_at = now
+        row.claimed_by = worker_id
     await session.flush()
     return rows
 
@@ -209,10 +214,28 @@ async def mark(
     platform_message_id: str | None = None,
 ) -> None:
     """Record the outcome of one delivery."""
-    values: dict[str, Any] = {"status": status, "error": error}
+    values: dict[str, Any] = {"status": status}
     if status == OutboxStatus.SENT:
+        # An earlier error stays: "outcome unknown" explains a possible duplicate.
         values.update(sent_at=now, platform_message_id=platform_message_id)
+    else:
+        values["error"] = error
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+
+async def mark_sent(
+    session: AsyncSession, rows: list[tuple[int, str | None]], now: datetime
+) -> None:
+    """Record many deliveries at once: (row id, platform message id) pairs."""
+    if not rows:
+        return
+    stmt = (
+        update(OutboxMessage.__table__)
+        .where(OutboxMessage.__table__.c.id == bindparam("row_id"))
+        .values(status=OutboxStatus.SENT.value, sent_at=now, platform_message_id=bindparam("pid"))
+    )
+    connection = await session.connection()
+    await connection.execute(stmt, [{"row_id": i, "pid": pid} for i, pid in rows])
 
 
 async def get(session: AsyncSession, row_id: int) -> OutboxMessage | None:
@@ -251,20 +274,27 @@ async def retry_later(
     return status
 
 
-async def release_stale(session: AsyncSession, before: datetime) -> int:
+async def release_stale(session: AsyncSession, before: datetime, dead_workers: Any = None) -> int:
     """Mark rows stuck in ``sending`` (their sender died) for one retry, or failed after two.
 
-    Whether such a message arrived is unknown: retrying once may send it twice, and is the
-    price of not losing it.
+    A row is stuck when it was claimed before ``before``, or by a worker in ``dead_workers``
+    (a subquery of worker ids that stopped beating). Whether such a message arrived is
+    unknown: retrying once may send it twice, and is the price of not losing it.
     """
-    stuck = (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < before)
+    stuck = (OutboxMessage.status == OutboxStatus.SENDING) & (
+        (OutboxMessage.claimed_at < before)
+        if dead_workers is None
+        else (OutboxMessage.claimed_at < before) | OutboxMessage.claimed_by.in_(dead_workers)
+    )
     await session.execute(
         update(OutboxMessage)
         .where(stuck, OutboxMessage.attempts >= 2)
         .values(status=OutboxStatus.FAILED, error="sender stopped twice while sending")
     )
     result = await session.execute(
-        update(OutboxMessage).where(stuck).values(status=OutboxStatus.UNKNOWN)
+        update(OutboxMessage)
+        .where(stuck)
+        .values(status=OutboxStatus.UNKNOWN, error="outcome unknown: its sender stopped")
     )
     return result.rowcount or 0
 

@@ -91,7 +91,7 @@ async def create(
     community_id: int | None = None,
 ) -> Resident:
     """Create a resident with one platform account."""
-    resident = Resident(display_name=display_name, community_id=community_id, tags=[], consents={})
+    resident = Resident(display_name=display_name, community_id=community_id, consents={})
     session.add(resident)
     await session.flush()
     session.add(ChannelAccount(resident_id=resident.id, channel=channel, external_id=external_id))

@@ -60,10 +60,10 @@ async def test_scheduler_has_the_configured_jobs(sqlite_url: str) -> None:
         clock = scheduler.build(app, {"console": object()})  # type: ignore[dict-item]
         assert sorted(job.id for job in clock.get_jobs()) == [
             "activities",
+            "broadcasts",
             "housekeeping",
             "kitchen_lists",
             "meal_prompts",
-            "outbox",
             "staff_digest",
             "standing_orders",
         ]
@@ -71,6 +71,7 @@ async def test_scheduler_has_the_configured_jobs(sqlite_url: str) -> None:
         jobs = sorted(j.id for j in scheduler.build(plain, {}).get_jobs())
         assert jobs == [
             "activities",
+            "broadcasts",
             "housekeeping",
             "kitchen_lists",
             "meal_prompts",

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -36,6 +37,7 @@ from handlers import texts
 from handlers.types import Incoming, Media, Reply
 from storage import inbound, residents
 from storage import staff as staff_store
+from storage.broadcasts import KIND as BROADCAST_KIND
 from storage.engine import transaction
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,13 @@ def sender_of(payload: dict[str, Any]) -> str | None:
     return None
 
 
+def _photo(image: str) -> Any:
+    """Return a local picture as a file to upload, or a URL for Telegram to fetch."""
+    if image.startswith(("http://", "https://")):
+        return image
+    return Path(image).read_bytes()
+
+
 def retry_after_seconds(error: RetryAfter) -> float:
     """Return a RetryAfter's wait in seconds (PTB gives an int or a timedelta)."""
     value: Any = error.retry_after
@@ -161,6 +170,7 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.limiter = RateLimiter(config.rate_per_second, config.rate_per_chat)
         self._offset: int | None = None
+        self._photo_ids: dict[str, str] = {}  # a picture's path or URL → Telegram's file_id
         self.inbox = Inbox(
             app.maker,
             app.read_maker,
@@ -412,7 +422,11 @@ class TelegramChannel:
                     raise
         return None
 
-    async def deliver(self, chat_id: str, reply: Reply) -> str | None:
+    def share_rate(self, senders: int) -> None:
+        """Take this process's share of the bot's rate when ``senders`` workers send."""
+        self.limiter.set_rate(self.config.rate_per_second / max(1, senders))
+
+    async def deliver(self, chat_id: str, reply: Reply, paid: bool = False) -> str | None:
         """Send one reply to a chat (text split at 4096; image as a photo).
 
         If a later part fails after earlier ones went out, raises PartlyDelivered with the
@@ -422,11 +436,20 @@ class TelegramChannel:
         parts = split_text(reply.text)
         sent = None
         image = reply.image
+        # Broadcasts above 30 messages/s need Telegram's paid broadcasts, when allowed.
+        extra = {"allow_paid_broadcast": True} if paid else {}
         try:
             if image:
                 sent = await self._call(
-                    self.bot.send_photo, chat_id, image, chat=chat_id, caption=None
+                    self.bot.send_photo,
+                    chat_id,
+                    self._photo_ids.get(image) or _photo(image),
+                    chat=chat_id,
+                    caption=None,
+                    **extra,
                 )
+                if sent is not None and sent.photo:  # upload a picture once, then reuse it
+                    self._photo_ids[image] = sent.photo[-1].file_id
                 image = None
             while parts:
                 sent = await self._call(
@@ -435,6 +458,7 @@ class TelegramChannel:
                     parts[0],
                     chat=chat_id,
                     reply_markup=markup if len(parts) == 1 else None,
+                    **extra,
                 )
                 parts.pop(0)
         except Exception as exc:
@@ -446,8 +470,9 @@ class TelegramChannel:
 
     async def send(self, recipient: str, reply: Reply, kind: str = "") -> str | None:
         """Deliver an outbox message, translating Telegram's errors for the sender."""
+        paid = kind == BROADCAST_KIND and self.config.allow_paid_broadcast
         try:
-            return await self.deliver(recipient, reply)
+            return await self.deliver(recipient, reply, paid)
         except PartlyDelivered as partly:
             raise PartlyDelivered(self._translate(partly.cause), partly.remaining) from partly
         except Exception as exc:

@@ -1,0 +1,186 @@
+"""Queries for broadcasts: the recipients of an audience, the fan-out, progress and reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audience as audiences
+from storage.broadcast_models import Broadcast, BroadcastStatus
+from storage.models import ChannelAccount, OutboxMessage, OutboxStatus, Resident
+from storage.scoping import Scope
+from storage.types import UTCDateTime
+
+KIND = "broadcast"  # the outbox kind of a broadcast's deliveries
+# Outcomes that are final: nothing more will be tried for such a delivery.
+FINAL = (
+    OutboxStatus.SENT,
+    OutboxStatus.FAILED,
+    OutboxStatus.BLOCKED,
+    OutboxStatus.UNDELIVERABLE,
+)
+
+
+def recipients(
+    scope: Scope, audience: dict[str, Any], kind: str, urgent: bool, year: int
+) -> Select[Any]:
+    """Return the SELECT of (channel, external id, resident id, community id) to address.
+
+    Active residents of the scope in the audience, on every account they have, except those
+    who opted out of this kind (urgent notices reach everyone).
+    """
+    stmt = (
+        select(
+            ChannelAccount.channel,
+            ChannelAccount.external_id,
+            Resident.id,
+            Resident.community_id,
+        )
+        .join(ChannelAccount, ChannelAccount.resident_id == Resident.id)
+        .where(Resident.active.is_(True), audiences.condition(audience, year))
+    )
+    if not urgent:
+        stmt = stmt.where(audiences.not_opted_out(kind))
+    return scope.apply(stmt, Resident.community_id)
+
+
+async def preview(
+    session: AsyncSession,
+    scope: Scope,
+    audience: dict[str, Any],
+    kind: str,
+    urgent: bool,
+    year: int,
+) -> dict[str, int]:
+    """Return how many deliveries an audience means now, per channel."""
+    chosen = recipients(scope, audience, kind, urgent, year).subquery()
+    stmt = select(chosen.c.channel, func.count()).group_by(chosen.c.channel)
+    return {channel: count for channel, count in await session.execute(stmt)}
+
+
+async def fan_out(
+    session: AsyncSession, broadcast: Broadcast, scope: Scope, now: datetime, not_before: datetime
+) -> int:
+    """Write one delivery row per recipient and channel in one statement; return how many.
+
+    The unique (broadcast, resident, channel) key makes a second run add nothing.
+    """
+    chosen = recipients(
+        scope, broadcast.audience, broadcast.kind, broadcast.urgent, now.year
+    ).subquery()
+    rows = select(
+        chosen.c.channel,
+        chosen.c.external_id,
+        literal(KIND, String()),
+        bindparam("payload", {}, type_=JSON()),
+        chosen.c.community_id,
+        literal(broadcast.urgent, Boolean()),
+        literal(OutboxStatus.PENDING.value, String()),
+        literal(0, Integer()),
+        literal(not_before, UTCDateTime()),
+        literal(now, UTCDateTime()),
+        literal(broadcast.id, Integer()),
+        chosen.c.id,
+    )
+    columns = [
+        "channel",
+        "recipient",
+        "kind",
+        "payload",
+        "community_id",
+        "urgent",
+        "status",
+        "attempts",
+        "not_before",
+        "created_at",
+        "broadcast_id",
+        "resident_id",
+    ]
+    result = await session.execute(insert(OutboxMessage).from_select(columns, rows))
+    written = result.rowcount or 0
+    broadcast.status = BroadcastStatus.SENDING
+    broadcast.fanned_out_at = now
+    broadcast.recipients = written
+    return written
+
+
+async def due(session: AsyncSession, now: datetime) -> list[Broadcast]:
+    """Claim the scheduled broadcasts whose time has come (locked: one process fans out)."""
+    stmt = select(Broadcast).where(
+        Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(await session.scalars(stmt.order_by(Broadcast.send_at)))
+
+
+async def sending(session: AsyncSession) -> list[Broadcast]:
+    """Return the broadcasts whose deliveries are under way."""
+    stmt = select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING)
+    return list(await session.scalars(stmt.order_by(Broadcast.id)))
+
+
+async def progress(session: AsyncSession, broadcast_id: int) -> Counter[tuple[str, str]]:
+    """Return the count of deliveries per (channel, status)."""
+    stmt = (
+        select(OutboxMessage.channel, OutboxMessage.status, func.count())
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .group_by(OutboxMessage.channel, OutboxMessage.status)
+    )
+    return Counter({(channel, status): n for channel, status, n in await session.execute(stmt)})
+
+
+async def get(session: AsyncSession, broadcast_id: int, scope: Scope) -> Broadcast | None:
+    """Return a broadcast visible in a staff scope."""
+    found = await session.get(Broadcast, broadcast_id)
+    if found is None or not scope.allows(found.community_id):
+        return None
+    if found.community_id is None and scope.community_ids is not None:
+        return None  # an operator-wide one is the operators' business
+    return found
+
+
+async def recent(session: AsyncSession, scope: Scope, limit: int = 10) -> list[Broadcast]:
+    """Return the latest broadcasts in a scope, newest first."""
+    stmt = scope.apply(select(Broadcast), Broadcast.community_id)
+    return list(await session.scalars(stmt.order_by(Broadcast.id.desc()).limit(limit)))
+
+
+async def stop_pending(session: AsyncSession, broadcast_id: int) -> int:
+    """Withdraw the deliveries not sent yet (a broadcast cancelled while sending)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.broadcast_id == broadcast_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.FAILED, error="cancelled by staff")
+    )
+    return result.rowcount or 0
+
+
+async def payloads(session: AsyncSession, ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Return the message of each broadcast (for its delivery rows), by id."""
+    if not ids:
+        return {}
+    stmt = select(Broadcast.id, Broadcast.text, Broadcast.image).where(Broadcast.id.in_(ids))
+    return {
+        i: {"text": text, "buttons": [], "image": image, "edit_message_id": None}
+        for i, text, image in await session.execute(stmt)
+    }

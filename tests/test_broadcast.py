@@ -1,0 +1,219 @@
+"""Staff announcements: the guided /broadcast, audiences, quiet hours, the report, opt-outs."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.broadcast_jobs import broadcast_tick
+from bot.outbox_sender import RecipientBlocked, deliver_due
+from handlers.broadcast_rules import QuietHours
+from storage import broadcasts, communities, residents, staff, tags
+from storage.activity_models import Activity, Registration
+from storage.broadcast_models import Broadcast
+from storage.engine import transaction
+from storage.models import ChannelAccount, OutboxMessage, Resident
+from storage.scoping import Scope
+from tests.conftest import Chat
+from tests.test_outbox import FakeSender
+
+ZONE = ZoneInfo("Asia/Shanghai")
+DAY = datetime(2026, 11, 24, 10, 0, tzinfo=ZONE)  # a Tuesday morning, outside quiet hours
+QUIET = QuietHours()
+
+
+async def town(app) -> dict[str, int]:
+    """Twelve residents: 3栋 and 5栋, Telegram and WeChat, ages, tags, one with two accounts."""
+    ids: dict[str, int] = {}
+    async with transaction(app.maker) as session:
+        community = await communities.ensure_default(session)
+        for n in range(12):
+            channel = "telegram" if n % 3 else "wechat"
+            person = await residents.create(
+                session,
+                channel,
+                f"{channel}-{n}",
+                display_name=f"居民{n}",
+                community_id=community.id,
+            )
+            person.building = "3" if n < 6 else "5"
+            person.birth_year = 1940 + 5 * n  # 86, 81, … 31 years old in 2026
+            ids[f"居民{n}"] = person.id
+        session.add(ChannelAccount(resident_id=ids["居民1"], channel="wechat", external_id="w-1"))
+        await tags.tag(session, [ids["居民0"], ids["居民1"], ids["居民7"]], "老人")
+        await staff.add(session, "console", "小王", community.id)
+    return ids
+
+
+async def staff_chat(app) -> Chat:
+    worker = Chat(app, "小王")
+    await worker.say("你好", received_at=DAY)
+    return worker
+
+
+async def deliveries(app) -> list[OutboxMessage]:
+    async with app.read_maker() as session:
+        stmt = select(OutboxMessage).where(OutboxMessage.broadcast_id.is_not(None))
+        return list(await session.scalars(stmt.order_by(OutboxMessage.id)))
+
+
+async def test_guided_broadcast_preview_send_and_report(app) -> None:
+    await town(app)
+    worker = await staff_chat(app)
+    assert "通知内容" in await worker.text("/broadcast", received_at=DAY)
+    assert "发给谁" in await worker.text("明天9点到12点3栋停水,请提前储水。", received_at=DAY)
+    assert "哪种通知" in await worker.text("3栋", received_at=DAY)
+    preview = await worker.text("普通通知", received_at=DAY)
+    # 3栋: 居民0…5; 居民1 has WeChat too: Telegram 4 (1, 2, 4, 5), WeChat 3 (0, 3, w-1).
+    assert "发给:3栋的居民" in preview and "共 7 条(Telegram 4,微信 3)" in preview
+    assert "开始发送" in await worker.text("立即发送", received_at=DAY)
+    assert await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY) == 7
+    assert await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY) == 0  # once
+    rows = await deliveries(app)
+    assert sorted(r.recipient for r in rows) == sorted(
+        ["telegram-1", "telegram-2", "telegram-4", "telegram-5", "wechat-0", "wechat-3", "w-1"]
+    )
+    blocked = RecipientBlocked("Forbidden: bot was blocked by the user")
+    telegram = FakeSender({"telegram-2": blocked})
+    wechat = FakeSender({})
+    sent = await deliver_due(app.maker, {"telegram": telegram, "wechat": wechat}, concurrency=4)
+    assert sent == 6 and ("telegram-1", "明天9点到12点3栋停水,请提前储水。") in telegram.sent
+    progress = await worker.text("/bcreport 1", received_at=DAY)
+    assert "已送达 6,失败 0,已屏蔽 1,无法送达 0" in progress
+    await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY + timedelta(seconds=5))
+    async with app.read_maker() as session:
+        report = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.kind == "broadcast_report")
+        )
+        done = await session.get(Broadcast, 1)
+    assert report.recipient == "小王" and "【通知发送报告】#1" in report.payload["text"]
+    assert "Telegram:已送达 3,失败 0,已屏蔽 1" in report.payload["text"]
+    assert done.status == "done" and done.report["telegram:blocked"] == 1
+
+
+async def test_audiences_opt_outs_and_blocked_residents(app) -> None:
+    ids = await town(app)
+    async with transaction(app.maker) as session:
+        activity = Activity(community_id=1, title="义诊", starts_at=DAY + timedelta(days=2))
+        session.add(activity)
+        await session.flush()
+        for name in ("居民4", "居民9"):
+            session.add(Registration(activity_id=activity.id, resident_id=ids[name], code="x"))
+        await tags.opt_out(session, ids["居民0"], "activity")
+        await residents.set_active(session, ids["居民11"], False)
+
+    async def count(audience: dict, kind: str = "notice", urgent: bool = False) -> int:
+        async with app.read_maker() as session:
+            found = await broadcasts.preview(session, Scope.of(1), audience, kind, urgent, 2026)
+        return sum(found.values())
+
+    assert await count({"kind": "all"}) == 12  # 11 active residents, one with two accounts
+    assert await count({"kind": "tag", "tag": "老人"}) == 4
+    assert await count({"kind": "tag", "tag": "老人"}, "activity") == 3  # 居民0 opted out
+    assert await count({"kind": "tag", "tag": "老人"}, "activity", urgent=True) == 4
+    assert await count({"kind": "age", "min": 80}) == 3  # 86 and 81 (two accounts)
+    assert await count({"kind": "age", "min": 30, "max": 40}) == 1  # 36; 31 is inactive
+    assert await count({"kind": "activity", "activity_id": activity.id}) == 2
+    assert await count({"kind": "building", "building": "9"}) == 0
+    assert await count({"kind": "all"}, "notice") == await count({"kind": "all"}, "activity") + 1
+
+
+async def test_quiet_hours_hold_ordinary_notices_not_urgent_ones(app) -> None:
+    await town(app)
+    night = datetime(2026, 11, 24, 22, 30, tzinfo=ZONE)
+    async with transaction(app.maker) as session:
+        for urgent in (False, True):
+            session.add(
+                Broadcast(
+                    community_id=1,
+                    text="停电" if urgent else "周末义诊",
+                    urgent=urgent,
+                    audience={"kind": "tag", "tag": "老人"},
+                    send_at=night,
+                )
+            )
+    assert await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, night) == 8
+    waits = {r.broadcast_id: r.not_before.astimezone(ZONE) for r in await deliveries(app)}
+    assert waits[1] == datetime(2026, 11, 25, 8, 0, tzinfo=ZONE)
+    assert waits[2] == night
+    assert QUIET.next_allowed(datetime(2026, 11, 25, 7, 59, tzinfo=ZONE)).time() == time(8, 0)
+    assert not QuietHours(time(9), time(9)).holds(night)
+
+
+async def test_a_scheduled_broadcast_waits_and_can_be_cancelled(app) -> None:
+    await town(app)
+    worker = await staff_chat(app)
+    await worker.say("/broadcast", received_at=DAY)
+    await worker.say("周六上午社区大扫除,欢迎参加。", received_at=DAY)
+    await worker.say("全体", received_at=DAY)
+    await worker.say("活动通知", received_at=DAY)
+    assert "什么时候发" in await worker.text("定时发送", received_at=DAY)
+    assert "已经过去了" in await worker.text("昨天 9:00", received_at=DAY)
+    assert "11月25日(周三)09:00 发送" in await worker.text("明天 9:00", received_at=DAY)
+    assert await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY) == 0
+    assert "待发送" in await worker.text("/broadcasts", received_at=DAY)
+    assert "已取消通知 #1" in await worker.text("/bccancel 1", received_at=DAY)
+    later = DAY + timedelta(days=1)
+    assert await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, later) == 0
+    assert "已取消,不能取消" in await worker.text("/bccancel 1", received_at=DAY)
+
+
+async def test_fanning_out_twice_writes_nothing_more(app) -> None:
+    await town(app)
+    async with transaction(app.maker) as session:
+        session.add(Broadcast(community_id=1, text="通知", audience={"kind": "all"}, send_at=DAY))
+        await session.flush()
+        item = await session.get(Broadcast, 1)
+        assert await broadcasts.fan_out(session, item, Scope.of(1), DAY, DAY) == 13
+    async with transaction(app.maker) as session:
+        item = await session.get(Broadcast, 1)
+        try:
+            async with session.begin_nested():
+                await broadcasts.fan_out(session, item, Scope.of(1), DAY, DAY)
+        except Exception as exc:  # the unique delivery key refuses the second set
+            assert "unique" in str(exc).lower()
+    assert len(await deliveries(app)) == 13
+
+
+async def test_bad_broadcast_input_is_explained(app) -> None:
+    await town(app)
+    worker = await staff_chat(app)
+    await worker.say("/broadcast", received_at=DAY)
+    assert "太长了" in await worker.text("通" * 2001, received_at=DAY)
+    await worker.say("停水通知", received_at=DAY)
+    assert "没看懂" in await worker.text("隔壁小区", received_at=DAY)
+    assert "没看懂" in await worker.text("150-200岁", received_at=DAY)
+    assert "没有编号为 99 的活动" in await worker.text("活动 99", received_at=DAY)
+    assert "哪种通知" in await worker.text("60岁以上", received_at=DAY)
+    assert "好的,这条通知不发了" not in await worker.text("随便", received_at=DAY)
+    assert "没有找到编号为 7 的通知" in await worker.text("/bcreport 7", received_at=DAY)
+    assert "请写通知编号" in await worker.text("/bcreport", received_at=DAY)
+    resident = Chat(app, "路人")
+    assert "只有社区工作人员" in await resident.text("/broadcast", received_at=DAY)
+    async with app.read_maker() as session:
+        assert await session.scalar(select(func.count()).select_from(Broadcast)) == 0
+
+
+async def test_residents_opt_out_of_a_kind_and_back(app) -> None:
+    chat = Chat(app, "李奶奶")
+    await chat.say("你好", received_at=DAY)
+    assert "不再给您发活动通知" in await chat.text("退订活动通知", received_at=DAY)
+    shown = await chat.text("我的订阅", received_at=DAY)
+    assert "活动通知:不收" in shown and "社区通知:收" in shown
+    async with app.read_maker() as session:
+        me = await session.scalar(select(Resident))
+        assert await tags.opted_out(session, me.id) == {"activity"}
+    await chat.say("订阅活动通知", received_at=DAY)
+    async with app.read_maker() as session:
+        assert await tags.opted_out(session, me.id) == set()
+
+
+async def test_staff_tag_residents_by_name(app) -> None:
+    await town(app)
+    worker = await staff_chat(app)
+    assert "居民3 的标签:志愿者" in await worker.text("/tag 居民3 志愿者", received_at=DAY)
+    assert "已去掉" in await worker.text("/tag 居民3 志愿者 取消", received_at=DAY)
+    assert "找到 0 位" in await worker.text("/tag 没这人 志愿者", received_at=DAY)
+    assert "用法" in await worker.text("/tag 居民3", received_at=DAY)
