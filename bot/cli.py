@@ -142,8 +142,7 @@ def run(
         try:
             if demo_if_empty:
                 async with transaction(linli.maker) as session:
-                    empty = not await suggestions.export_rows(session, _operator_scope())
-                    if empty:
+                    if not await suggestions.any_stored(session):
                         await seed(session)
             if platforms_configured(linli):
                 await serve_channels(linli, role)

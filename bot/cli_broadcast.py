@@ -158,7 +158,7 @@ def report(number: Annotated[int, typer.Argument(help="the broadcast number")]) 
     from bot.cli import _open, _run
 
     async def main() -> str:
-        from handlers.broadcast_rules import report_text
+        from handlers.broadcast_rules import mass_line, report_text
         from storage import broadcasts
         from storage.scoping import Scope
 
@@ -169,7 +169,8 @@ def report(number: Annotated[int, typer.Argument(help="the broadcast number")]) 
                 if found is None:
                     raise ValueError(f"there is no broadcast {number}")
                 counts = await broadcasts.progress(session, number)
-                return report_text(number, found.text, counts, found.status == "done")
+                finished = found.status == "done"
+                return report_text(number, found.text, counts, finished, mass_line(found))
         finally:
             await linli.close()
 

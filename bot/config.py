@@ -198,6 +198,11 @@ class WeChatConfig(_Section):
     notice_template_field: str = "content"
     # Where pictures residents send are kept (WeChat deletes its copy after 3 days).
     media_dir: str = "var/media"
+    # Announcements to a tag go out as one mass send by a WeChat tag (synced from linli's)
+    # while the account's quota lasts: service accounts 4 per 30 days, subscription 1 per day.
+    mass_send_by_tag: bool = False
+    mass_quota: int = Field(default=4, ge=0, le=100)
+    mass_quota_days: int = Field(default=30, ge=1, le=31)
     menu: list[MenuButton] = Field(default_factory=lambda: list(DEFAULT_MENU), max_length=3)
 
     @field_validator("path")

@@ -44,9 +44,9 @@ def write_rows(rows: Sequence[dict[str, Any]], fmt: str, out: Path | None) -> No
     handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     try:
         if fmt == "csv":
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(safe_row(row) for row in rows)
+            writer = csv.writer(handle)
+            writer.writerow(fields)
+            writer.writerows([spreadsheet_safe(row.get(f)) for f in fields] for row in rows)
         else:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import jobs
 from bot.activity_jobs import activity_tick
 from bot.app import App
-from bot.broadcast_jobs import broadcast_tick
+from bot.broadcast_jobs import MassSend, broadcast_tick
 from bot.canteen_jobs import daily_prompts, kitchen_lists, place_standing_orders
 from bot.outbox_sender import ChannelSender
 
@@ -31,11 +31,16 @@ def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
         "next_run_time": datetime.now(UTC),
     }
     settings = app.dispatcher.settings
+    wechat = senders.get("wechat")
+    mass = None
+    if wechat is not None and config.wechat.mass_send_by_tag:
+        mass = MassSend(wechat, config.wechat.mass_quota, config.wechat.mass_quota_days)
     scheduler.add_job(
         broadcast_tick,
         "interval",
         seconds=5,
         args=[app.maker, config.community.timezone, settings.quiet_hours],
+        kwargs={"mass": mass},
         id="broadcasts",
         **common,
     )
@@ -68,7 +73,6 @@ def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
         (daily_prompts, "meal_prompts", {}),
     ):
         scheduler.add_job(job, "interval", minutes=1, args=canteen, kwargs=extra, id=name, **common)
-    wechat = senders.get("wechat")
     if wechat is not None:  # pictures whose first fetch failed, while WeChat still has them
         fetch = wechat.fetch_missing_pictures  # type: ignore[attr-defined]
         scheduler.add_job(fetch, "interval", minutes=10, id="wechat_pictures", **common)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from handlers import activity_texts as T
 from handlers.activity_staff import parse_when
-from handlers.broadcast_rules import CHANNEL_NAMES, report_text
+from handlers.broadcast_rules import CHANNEL_NAMES, mass_line, report_text
 from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply, buttons, record_number
@@ -234,8 +234,10 @@ async def report(ctx: Context) -> list[Reply]:
         return [Reply(f"通知 #{found.id} 还没有发送。")]
     counts = await store.progress(ctx.session, found.id)
     if not counts and found.report:  # the delivery rows were purged; the report was kept
-        counts.update({tuple(k.split(":", 1)): n for k, n in found.report.items()})
-    return [Reply(report_text(found.id, found.text, counts, found.status == BroadcastStatus.DONE))]
+        kept = {k: n for k, n in found.report.items() if ":" in k}
+        counts.update({(k.split(":", 1)[0], k.split(":", 1)[1]): n for k, n in kept.items()})
+    finished = found.status == BroadcastStatus.DONE
+    return [Reply(report_text(found.id, found.text, counts, finished, mass_line(found)))]
 
 
 @router.command("/bccancel", "取消通知", staff=True, args=True)

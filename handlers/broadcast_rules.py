@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 CHANNEL_NAMES = {"telegram": "Telegram", "wechat": "微信", "console": "终端"}
 OUTCOMES = (
@@ -41,9 +42,16 @@ class QuietHours:
 
 
 def report_text(
-    number: int, text: str, counts: Counter[tuple[str, str]], finished: bool = True
+    number: int,
+    text: str,
+    counts: Counter[tuple[str, str]],
+    finished: bool = True,
+    mass: str | None = None,
 ) -> str:
-    """Return the delivery report of broadcast ``number``: totals, then per channel."""
+    """Return the delivery report of broadcast ``number``: totals, then per channel.
+
+    ``mass`` is a line on WeChat's mass send by tag, when one was made or tried.
+    """
     title = text.replace("\n", " ")
     title = title if len(title) <= 20 else title[:20] + "…"
     total = sum(counts.values())
@@ -53,7 +61,25 @@ def report_text(
     channels = sorted({channel for channel, _ in counts})
     if len(channels) > 1:
         lines += [f"  {CHANNEL_NAMES.get(c, c)}:{_outcomes(counts, c)}" for c in channels]
+    if mass:
+        lines.append(mass)
     return "\n".join(lines)
+
+
+def mass_line(broadcast: Any) -> str | None:
+    """Describe a broadcast's WeChat mass send by tag (None if it had none)."""
+    state = broadcast.wechat_mass
+    if not state or state == "waiting":
+        return None
+    if state.startswith("refused"):
+        return f"微信群发未用(逐条发送):{state.removeprefix('refused: ')}"
+    done = (broadcast.report or {}).get("wechat_mass")
+    if not done:
+        return "微信按标签群发:已提交,微信的送达统计稍后到"
+    return (
+        f"微信按标签群发:送达 {done['sent']},失败 {done['errors']},"
+        f"被过滤 {done['filtered']}(共 {done['total']})"
+    )
 
 
 def _outcomes(counts: Counter[tuple[str, str]], channel: str | None) -> str:

@@ -56,6 +56,10 @@ class Broadcast(Base):
     done_at: Mapped[datetime | None]
     # The final counts per channel and outcome, kept after the delivery rows are purged.
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # WeChat mass send by tag: None (not tried), "waiting", "sent" or "refused: <reason>".
+    wechat_mass: Mapped[str | None] = mapped_column(String(200))
+    wechat_mass_msg_id: Mapped[str | None] = mapped_column(String(40))
+    wechat_mass_at: Mapped[datetime | None]
 
 
 class ResidentTag(Base):

@@ -184,3 +184,67 @@ async def payloads(session: AsyncSession, ids: set[int]) -> dict[int, dict[str, 
         i: {"text": text, "buttons": [], "image": image, "edit_message_id": None}
         for i, text, image in await session.execute(stmt)
     }
+
+
+async def hold(session: AsyncSession, broadcast_id: int, channel: str, until: datetime) -> int:
+    """Keep a broadcast's deliveries on one channel from the senders until ``until``."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.broadcast_id == broadcast_id,
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(not_before=until)
+    )
+    return result.rowcount or 0
+
+
+async def waiting_for_mass(session: AsyncSession) -> list[Broadcast]:
+    """Return the broadcasts whose WeChat mass send is still to be tried."""
+    stmt = select(Broadcast).where(
+        Broadcast.status == BroadcastStatus.SENDING, Broadcast.wechat_mass == "waiting"
+    )
+    return list(await session.scalars(stmt.order_by(Broadcast.id)))
+
+
+async def take(
+    session: AsyncSession, broadcast_id: int, channel: str, now: datetime
+) -> list[tuple[int, str]]:
+    """Claim a broadcast's untried deliveries on a channel: (row id, recipient) pairs."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.broadcast_id == broadcast_id,
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.SENDING, claimed_at=now)
+        .returning(OutboxMessage.id, OutboxMessage.recipient)
+    )
+    return [(row_id, recipient) for row_id, recipient in await session.execute(stmt)]
+
+
+async def release(session: AsyncSession, row_ids: list[int], now: datetime) -> None:
+    """Give claimed deliveries back to the senders, due now."""
+    if row_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids))
+            .values(status=OutboxStatus.PENDING, not_before=now, claimed_by=None)
+        )
+
+
+async def mass_sends_since(session: AsyncSession, since: datetime) -> int:
+    """Count the WeChat mass sends made since ``since`` (against the account's quota)."""
+    stmt = select(func.count()).where(Broadcast.wechat_mass_at >= since)
+    return int(await session.scalar(stmt) or 0)
+
+
+async def record_mass_result(session: AsyncSession, msg_id: str, counts: dict[str, Any]) -> bool:
+    """Keep WeChat's final counts of a mass send in its broadcast's report; False if unknown."""
+    found = await session.scalar(select(Broadcast).where(Broadcast.wechat_mass_msg_id == msg_id))
+    if found is None:
+        return False
+    found.report = {**found.report, "wechat_mass": counts}
+    return True

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -164,6 +165,21 @@ class Suggestion(Base):
     __table_args__ = (
         Index("ix_suggestions_community_status_topic", "community_id", "status", "topic"),
         Index("ix_suggestions_community_created", "community_id", "created_at"),
+        # What waits for staff, operator-wide (/open over a million suggestions), and what was
+        # not yet alerted (the digest job): both small slices of a large table.
+        Index(
+            "ix_suggestions_active",
+            "urgent",
+            "id",
+            postgresql_where=text("status IN ('open', 'replied', 'reopened')"),
+            sqlite_where=text("status IN ('open', 'replied', 'reopened')"),
+        ),
+        Index(
+            "ix_suggestions_unalerted",
+            "id",
+            postgresql_where=text("staff_alerted_at IS NULL"),
+            sqlite_where=text("staff_alerted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

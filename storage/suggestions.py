@@ -214,6 +214,11 @@ async def recent_photo_refs(session: AsyncSession, channel: str, since: datetime
     ]
 
 
+async def any_stored(session: AsyncSession) -> bool:
+    """Tell whether any suggestion is stored at all."""
+    return await session.scalar(select(Suggestion.id).limit(1)) is not None
+
+
 async def export_rows(
     session: AsyncSession, scope: Scope, with_names: bool = False, batch: int = 1000
 ) -> Sequence[dict[str, Any]]:
@@ -230,28 +235,51 @@ async def export_rows(
         .correlate(Suggestion)
         .scalar_subquery()
     )
-    stmt = (
-        select(Suggestion, Community.slug, supporters, rating, Resident.display_name)
-        .join(Community, Community.id == Suggestion.community_id)
-        .outerjoin(Resident, Resident.id == Suggestion.resident_id)
-        .order_by(Suggestion.id)
-    )
-    stmt = scope.apply(stmt, Suggestion.community_id)
+    columns = [
+        Suggestion.id,
+        Community.slug,
+        Suggestion.created_at,
+        Suggestion.topic,
+        Suggestion.confidence,
+        Suggestion.status,
+        Suggestion.text,
+        supporters,
+        rating,
+    ]
+    # Plain columns, not ORM objects: building 40,000 objects was most of an export's time.
+    stmt = select(*columns).join(Community, Community.id == Suggestion.community_id)
+    if with_names:
+        stmt = stmt.add_columns(Resident.display_name).outerjoin(
+            Resident, Resident.id == Suggestion.resident_id
+        )
+    stmt = scope.apply(stmt.order_by(Suggestion.id), Suggestion.community_id)
     rows = []
     result = await session.stream(stmt.execution_options(yield_per=batch))
-    async for suggestion, slug, n_supporters, avg_rating, name in result:
-        row: dict[str, Any] = {
-            "id": suggestion.id,
-            "community": slug,
-            "created_at": suggestion.created_at.isoformat(),
-            "topic": suggestion.topic,
-            "confidence": suggestion.confidence,
-            "status": suggestion.status,
-            "text": suggestion.text,
-            "supporters": n_supporters,
-            "rating": round(float(avg_rating), 2) if avg_rating is not None else None,
-        }
-        if with_names:
-            row["resident"] = name
-        rows.append(row)
+    async for part in result.partitions():
+        for (
+            number,
+            slug,
+            created,
+            topic,
+            confidence,
+            status,
+            text,
+            n_supporters,
+            avg,
+            *name,
+        ) in part:
+            row: dict[str, Any] = {
+                "id": number,
+                "community": slug,
+                "created_at": created.isoformat(),
+                "topic": topic,
+                "confidence": confidence,
+                "status": status,
+                "text": text,
+                "supporters": n_supporters,
+                "rating": round(float(avg), 2) if avg is not None else None,
+            }
+            if with_names:
+                row["resident"] = name[0]
+            rows.append(row)
     return rows

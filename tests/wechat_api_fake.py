@@ -47,7 +47,10 @@ KEYED_TYPES = {
 MENU_TYPES = KEYED_TYPES | {
     "view", "media_id", "view_limited", "article_id", "article_view_limited", "miniprogram"
 }  # fmt: skip
-POST_PATHS = {"message/custom/send", "message/template/send", "message/mass/sendall", "menu/create"}
+POST_PATHS = {
+    "message/custom/send", "message/template/send", "message/mass/sendall", "menu/create",
+    "tags/create", "tags/members/batchtagging", "tags/members/batchuntagging", "user/tag/get",
+}  # fmt: skip
 
 
 class Call(NamedTuple):
@@ -97,6 +100,8 @@ class FakeWeChatAPI:
         self.messages: list[dict[str, Any]] = []  # accepted custom/send bodies
         self.templates: list[dict[str, Any]] = []
         self.mass: list[dict[str, Any]] = []
+        self.tag_members: dict[int, set[str]] = {}
+        self._mass_ids: dict[str, int] = {}  # clientmsgid → msg_id (WeChat refuses a repeat)
         self.menu: dict[str, Any] | None = None
         self._ids = itertools.count(1001)  # msgid / msg_id values
         self._server: uvicorn.Server | None = None
@@ -169,9 +174,19 @@ class FakeWeChatAPI:
     def add_tag(self, name: str, count: int = 0) -> int:
         """Create a user tag (as tags/get lists it) and return its id."""
         with self._lock:
-            tag_id = 100 + len(self.tags)
-            self.tags.append({"id": tag_id, "name": name, "count": count})
-            return tag_id
+            return self._new_tag(name, count)
+
+    def _new_tag(self, name: str, count: int = 0) -> int:
+        tag_id = 100 + len(self.tags)
+        self.tags.append({"id": tag_id, "name": name, "count": count})
+        self.tag_members[tag_id] = set()
+        return tag_id
+
+    def members(self, name: str) -> set[str]:
+        """Return the openids carrying the tag called ``name``."""
+        with self._lock:
+            found = next((t["id"] for t in self.tags if t["name"] == name), None)
+            return set(self.tag_members.get(found, set())) if found is not None else set()
 
     def calls_to(self, path: str) -> list[Call]:
         """Return the recorded calls to ``path`` ("menu/create" or "/cgi-bin/menu/create")."""
@@ -286,8 +301,52 @@ class FakeWeChatAPI:
             raise WeChatError(44004)
         if kind != "text" and not _nonempty_str(part.get("media_id")):
             raise WeChatError(40007)
+        if not filt.get("is_to_all") and filt.get("tag_id") not in self.tag_members:
+            raise WeChatError(40032, "invalid tag_id")
+        client_id = body.get("clientmsgid")
+        if client_id in self._mass_ids:  # the same send submitted again within 24 h
+            raise WeChatError(45065, "clientmsgid exist")
         self.mass.append(body)
-        return {"errcode": 0, "errmsg": "send job submission success", "msg_id": next(self._ids)}
+        msg_id = next(self._ids)
+        if client_id:
+            self._mass_ids[client_id] = msg_id
+        return {"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id}
+
+    def _api_tags_create(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        name = (body.get("tag") or {}).get("name")
+        if not _nonempty_str(name) or len(name) > 30:
+            raise WeChatError(45158, "tag name too long")
+        if any(t["name"] == name for t in self.tags):
+            raise WeChatError(45157, "invalid tag name")
+        return {"tag": {"id": self._new_tag(name), "name": name}}
+
+    def _tagging(self, body: Any) -> tuple[set[str], list[str]]:
+        openids = body.get("openid_list")
+        if body.get("tagid") not in self.tag_members:
+            raise WeChatError(45159, "invalid tag id")
+        if not isinstance(openids, list) or not openids or len(openids) > 50:
+            raise WeChatError(40032, "invalid openid list size")
+        return self.tag_members[body["tagid"]], openids
+
+    def _api_tags_members_batchtagging(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        members, openids = self._tagging(body)
+        members.update(openids)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _api_tags_members_batchuntagging(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        members, openids = self._tagging(body)
+        members.difference_update(openids)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _api_user_tag_get(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        if body.get("tagid") not in self.tag_members:
+            raise WeChatError(45159, "invalid tag id")
+        ordered = sorted(self.tag_members[body["tagid"]])
+        after = body.get("next_openid") or ""
+        page = [o for o in ordered if o > after][:2]  # tiny pages, to exercise paging
+        if not page:
+            return {"count": 0, "next_openid": ""}
+        return {"count": len(page), "data": {"openid": page}, "next_openid": page[-1]}
 
     def _api_media_get(self, query: dict[str, str], body: Any) -> Response:
         media_id = query.get("media_id", "")
@@ -298,7 +357,8 @@ class FakeWeChatAPI:
         return Response(data, media_type=content_type, headers={"Content-disposition": disposition})
 
     def _api_tags_get(self, query: dict[str, str], body: Any) -> dict[str, Any]:
-        return {"tags": [dict(t) for t in self.tags]}
+        counted = [{**t, "count": len(self.tag_members.get(t["id"], ()))} for t in self.tags]
+        return {"tags": counted}
 
     def _api_menu_create(self, query: dict[str, str], body: Any) -> dict[str, Any]:
         buttons = body.get("button")

@@ -37,7 +37,7 @@ from bot.channels.plaintext import render, split_text, utf8_bytes
 from bot.config import MenuButton, WeChatConfig
 from bot.outbox_sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, Undeliverable
 from handlers.types import Incoming, Media, Reply
-from storage import outbox, residents, suggestions
+from storage import broadcasts, outbox, residents, suggestions
 from storage.engine import transaction
 from storage.types import utcnow
 
@@ -59,7 +59,13 @@ NOTICE_KINDS = frozenset(
 CLOSED_WINDOW = {45015, 45047}
 GONE = {43004, 40003}
 TOKEN_ERRORS = {40001, 40014, 42001}
+TAGGING_BATCH = 50  # openids per tags/members/batchtagging call
+DUPLICATE_MASS = 45065  # a mass send with this clientmsgid was made already
 MEDIA_LIFETIME = timedelta(days=3)  # WeChat deletes received media after this
+
+
+class MassRefused(Exception):
+    """WeChat would not make a mass send (no quota left, a bad tag…)."""
 
 
 class CallbackRejected(Exception):
@@ -321,11 +327,26 @@ class WeChatChannel:
             command = str(message.key or "")
             text = command[len(CLICK_PREFIX) :] if command.startswith(CLICK_PREFIX) else "帮助"
             incoming = Incoming(CHANNEL, user, text, **base)
+        elif kind == "event" and event == "masssendjobfinish":
+            await self._mass_finished(message)
+            return []
         elif kind == "event":
             return []  # menu links, location reports, template receipts: nothing to say
         else:
             return [Reply(UNSUPPORTED)]
         return lead + await self.app.dispatcher.handle(incoming)
+
+    async def _mass_finished(self, message: Any) -> None:
+        """Keep WeChat's final counts of a mass send with its broadcast's report."""
+        counts = {
+            "status": str(message.status or ""),
+            "total": int(message.total_count or 0),
+            "filtered": int(message.filter_count or 0),
+            "sent": int(message.sent_count or 0),
+            "errors": int(message.error_count or 0),
+        }
+        async with transaction(self.app.maker) as session:
+            await broadcasts.record_mass_result(session, str(message.id), counts)
 
     async def _send_later(self, key: str, replies: list[Reply]) -> None:
         """Queue answers as one customer-service message (a retried callback queues nothing).
@@ -417,6 +438,40 @@ class WeChatChannel:
                 raise
             raise PartlyDelivered(exc, Reply("\n".join(parts))) from exc
         return None
+
+    async def mass_send(self, tag: str, openids: list[str], text: str, client_id: str) -> str:
+        """Send ``text`` to exactly ``openids`` as one mass send by the WeChat tag ``tag``.
+
+        The tag is created if missing and its members made exactly ``openids`` first.
+        ``client_id`` makes a repeat harmless: WeChat refuses a second send with it (45065),
+        which counts as sent. Returns WeChat's msg_id ("" for such a repeat); raises
+        MassRefused when WeChat will not send it (no quota left, a bad tag…).
+        """
+        try:
+            return await asyncio.to_thread(self._mass_send, tag, openids, text, client_id)
+        except WeChatClientException as exc:
+            raise MassRefused(f"{exc.errcode} {exc.errmsg}") from exc
+
+    def _mass_send(self, tag: str, openids: list[str], text: str, client_id: str) -> str:
+        client = self.client
+        found = [t["id"] for t in client.call(client.tag.get) if t["name"] == tag]
+        tag_id = found[0] if found else client.call(client.tag.create, tag)["id"]
+        wanted = set(openids)
+        current = client.call(lambda: set(client.tag.iter_tag_users(tag_id)))
+        for method, change in ((client.tag.tag_user, wanted - current),
+                               (client.tag.untag_user, current - wanted)):  # fmt: skip
+            ordered = sorted(change)
+            for start in range(0, len(ordered), TAGGING_BATCH):
+                client.call(method, tag_id, ordered[start : start + TAGGING_BATCH])
+        try:
+            sent = client.call(client.message.send_mass_text, text, tag_id, client_msg_id=client_id)
+        except WeChatClientException as exc:
+            if exc.errcode == DUPLICATE_MASS:
+                return ""  # sent before under the same client id
+            raise
+        except requests.ReadTimeout:
+            return ""  # asked, no answer: most likely sent (and a retry would be refused)
+        return str(sent.get("msg_id", ""))
 
     async def _api(self, method: Any, *args: Any) -> Any:
         """Call WeChat off the event loop (wechatpy is synchronous); translate its errors."""
