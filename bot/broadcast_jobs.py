@@ -53,12 +53,19 @@ async def broadcast_tick(
     now = now or utcnow()
     written = 0
     async with transaction(maker) as session:
-        for broadcast in await broadcasts.due(session, now):
-            written += await fan_out(session, broadcast, timezone, quiet, now, mass is not None)
+        due = [b.id for b in await broadcasts.due(session, now)]
+    for broadcast_id in due:  # each in its own transaction: one failing blocks no other
+        try:
+            async with transaction(maker) as session:
+                found = await broadcasts.due_one(session, broadcast_id, now)
+                if found is not None:
+                    written += await fan_out(session, found, timezone, quiet, now, bool(mass))
+        except Exception:
+            log.exception("broadcast %s could not be fanned out; trying again later", broadcast_id)
     if mass is not None:
         await _mass_sends(maker, mass, timezone, quiet, now)
     async with transaction(maker) as session:
-        for broadcast in await broadcasts.sending(session):
+        for broadcast in await broadcasts.unfinished(session):
             await _finish_if_done(session, broadcast, now)
     return written
 
@@ -80,7 +87,8 @@ async def fan_out(
     not_before = now if broadcast.urgent else quiet.next_allowed(local)
     only = broadcast.community_id
     scope = Scope(None if only is None else frozenset({only}))  # None: every community
-    written = await broadcasts.fan_out(session, broadcast, scope, now, not_before)
+    # Ages count by the community's year (the preview did the same).
+    written = await broadcasts.fan_out(session, broadcast, scope, now, not_before, local.year)
     to_tag = mass and broadcast.audience.get("kind") == "tag"
     if to_tag and await broadcasts.hold(session, broadcast.id, WECHAT, not_before + MASS_HOLD):
         broadcast.wechat_mass = "waiting"
@@ -134,12 +142,16 @@ async def _mass_sends(
 
 
 async def _finish_if_done(session: AsyncSession, broadcast: Broadcast, now: datetime) -> None:
+    called_off = broadcast.status == BroadcastStatus.CANCELLED
+    if called_off:  # rows a 429 or a failure put back after the cancel go no further
+        await broadcasts.stop_pending(session, broadcast.id)
     counts = await broadcasts.progress(session, broadcast.id)
     waiting = sum(n for (_, status), n in counts.items() if status in WAITING)
     fanned = broadcast.fanned_out_at or now
     if waiting and now - fanned < GIVE_UP_AFTER:
         return
-    broadcast.status = BroadcastStatus.DONE
+    if not called_off:
+        broadcast.status = BroadcastStatus.DONE
     broadcast.done_at = now
     broadcast.report = {**broadcast.report, **{f"{c}:{s}": n for (c, s), n in counts.items()}}
     if not broadcast.created_by:

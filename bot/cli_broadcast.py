@@ -29,7 +29,9 @@ def parse_audience(text: str) -> dict[str, Any]:
         return {"kind": "activity", "activity_id": int(value)}
     if kind == "age" and "-" in value:
         low, _, high = value.partition("-")
-        if (low or high) and all(v.isdigit() for v in (low, high) if v):
+        numbers = [int(v) for v in (low, high) if v.isdigit()]
+        ordered = not (low and high) or int(low) <= int(high)
+        if (low or high) and len(numbers) == len([v for v in (low, high) if v]) and ordered:
             bounds = {"min": int(low) if low else None, "max": int(high) if high else None}
             return {"kind": "age", **{k: v for k, v in bounds.items() if v is not None}}
     raise ValueError(
@@ -136,7 +138,7 @@ def send(
                     urgent=urgent,
                     audience=chosen,
                     send_at=when or utcnow(),
-                    created_by="cli:operator",
+                    created_by="",  # nobody to push the report to: `linli broadcast report`
                 )
                 session.add(item)
                 await session.flush()

@@ -103,26 +103,13 @@ async def deliver_due(
     more than RECORD_WITHIN), so a worker killed mid-batch has at most 2 × ``concurrency`` − 1
     messages sent but not recorded: those come back as unknown and are tried once more.
     """
-    now = utcnow()
-    async with transaction(maker) as session:
-        await outbox.release_stale(session, now - STALE_AFTER, workers.dead(now - worker_timeout))
-        paused = await workers.paused(session, now)
-        channels = [c for c in senders if c not in paused]
-        if not channels:
-            return 0
-        rows = await outbox.claim_due(session, channels, now, batch, recipient, worker_id)
-        texts = await broadcasts.payloads(session, {r.broadcast_id for r in rows if r.broadcast_id})
-        claimed = [
-            (r.id, r.channel, r.recipient, r.kind, texts.get(r.broadcast_id or 0, r.payload))
-            for r in rows
-        ]
-        attempts = {r.id: r.attempts for r in rows}
+    claimed = await claim(maker, list(senders), batch, recipient, worker_id, worker_timeout)
     gate = asyncio.Semaphore(max(1, concurrency))
     recorder = Recorder(maker, max(1, concurrency))
 
-    async def one(row: tuple[int, str, str, str, dict[str, Any]]) -> bool:
+    async def one(row: Claimed) -> bool:
         async with gate:
-            outcome = await _send(maker, senders, *row, attempts=attempts[row[0]])
+            outcome = await send_one(maker, senders, row)
             await recorder.add(outcome)
             return outcome.status == OutboxStatus.SENT
 
@@ -133,18 +120,69 @@ async def deliver_due(
     return sum(sent)
 
 
-async def _send(
+@dataclass(frozen=True)
+class Claimed:
+    """A row claimed for sending, with what to send."""
+
+    row_id: int
+    channel: str
+    recipient: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def claim(
     maker: async_sessionmaker[AsyncSession],
-    senders: dict[str, ChannelSender],
-    row_id: int,
-    channel: str,
-    to: str,
-    kind: str,
-    payload: dict[str, Any],
-    *,
-    attempts: int,
+    channels: list[str],
+    batch: int,
+    recipient: str | None = None,
+    worker_id: str | None = None,
+    worker_timeout: timedelta = WORKER_TIMEOUT,
+    hold_broadcasts: bool = False,
+) -> list[Claimed]:
+    """Release rows of dead senders, then claim up to ``batch`` due rows of unpaused channels.
+
+    ``hold_broadcasts`` (quiet hours) leaves non-urgent announcements for later.
+    """
+    now = utcnow()
+    async with transaction(maker) as session:
+        await outbox.release_stale(session, now - STALE_AFTER, workers.live(now - worker_timeout))
+        paused = await workers.paused(session, now)
+        open_channels = [c for c in channels if c not in paused]
+        if not open_channels:
+            return []
+        rows = await outbox.claim_due(
+            session, open_channels, now, batch, recipient, worker_id, hold_broadcasts
+        )
+        texts = await broadcasts.payloads(session, {r.broadcast_id for r in rows if r.broadcast_id})
+        return [
+            Claimed(
+                r.id,
+                r.channel,
+                r.recipient,
+                r.kind,
+                # A broadcast row's payload is empty, unless it keeps what a partial
+                # delivery left to send.
+                r.payload or texts.get(r.broadcast_id or 0, {}),
+                r.attempts,
+            )
+            for r in rows
+        ]
+
+
+async def send_one(
+    maker: async_sessionmaker[AsyncSession], senders: dict[str, ChannelSender], row: Claimed
 ) -> Outcome:
     """Send one claimed row; return what became of it."""
+    row_id, channel, to, kind, payload = (
+        row.row_id,
+        row.channel,
+        row.recipient,
+        row.kind,
+        row.payload,
+    )
+    attempts = row.attempts
     outcome = Outcome(row_id, channel, to, OutboxStatus.SENT)
     try:
         try:
@@ -180,6 +218,11 @@ class Recorder:
         self.pending: list[Outcome] = []
         self.oldest = 0.0
         self.lock = asyncio.Lock()
+
+    async def flush_if_due(self) -> None:
+        """Write the kept outcomes if the oldest waited RECORD_WITHIN."""
+        if self.pending and time.monotonic() - self.oldest >= RECORD_WITHIN:
+            await self.flush()
 
     async def add(self, outcome: Outcome) -> None:
         """Keep an outcome; write the group if it is full or waited long enough."""

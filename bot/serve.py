@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import uvicorn
 
@@ -111,6 +112,7 @@ async def serve_channels(app: App, role: str = "all") -> None:
 
 async def _send(app: App, senders: dict[str, Any], stop: asyncio.Event, worker_id: str) -> None:
     outbox = app.config.outbox
+    quiet, zone = app.dispatcher.settings.quiet_hours, ZoneInfo(app.config.community.timezone)
     await send_forever(
         app.maker,
         senders,
@@ -120,6 +122,7 @@ async def _send(app: App, senders: dict[str, Any], stop: asyncio.Event, worker_i
         concurrency=outbox.concurrency,
         idle_seconds=outbox.poll_seconds,
         worker_timeout=timedelta(seconds=outbox.worker_timeout_seconds),
+        quiet_now=lambda: quiet.holds(datetime.now(zone)),
     )
 
 

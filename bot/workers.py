@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.outbox_sender import WORKER_TIMEOUT, ChannelSender, deliver_due
-from storage import workers
+from bot.outbox_sender import WORKER_TIMEOUT, ChannelSender, Claimed, Recorder, claim, send_one
+from storage import broadcasts, workers
 from storage.broadcast_models import Worker
 from storage.engine import transaction
 from storage.types import utcnow
@@ -107,30 +107,71 @@ async def send_forever(
     concurrency: int,
     idle_seconds: float,
     worker_timeout: timedelta = WORKER_TIMEOUT,
+    quiet_now: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Deliver due outbox rows until ``stop`` is set; wait ``idle_seconds`` when none are due."""
-    sharing = asyncio.create_task(share_pauses(maker, senders, stop))
-    try:
+    """Deliver due outbox rows until ``stop`` is set, as a pipeline.
+
+    ``concurrency`` senders take rows from a short queue that a feeder keeps filled (a new
+    batch is claimed while the last is still being sent, so the rate limit, not the claiming,
+    sets the pace); outcomes are recorded in groups. When none are due the feeder waits
+    ``idle_seconds``. On stop, rows claimed but not yet tried go back at once. While
+    ``quiet_now()`` holds, ordinary announcements are not claimed (a long one started before
+    the quiet hours waits for the morning).
+    """
+    queue: asyncio.Queue[Claimed] = asyncio.Queue()
+    recorder = Recorder(maker, concurrency)
+    low_water = 2 * concurrency
+
+    async def feed() -> None:
         while not stop.is_set():
+            await recorder.flush_if_due()
+            if queue.qsize() >= low_water:
+                await asyncio.sleep(0.02)
+                continue
             try:
-                sent = await deliver_due(
-                    maker,
-                    senders,
-                    batch=batch,
-                    worker_id=worker_id,
-                    concurrency=concurrency,
-                    worker_timeout=worker_timeout,
+                claimed = await claim(
+                    maker, list(senders), batch, None, worker_id, worker_timeout, quiet_now()
                 )
             except Exception:
-                log.warning("sending failed; trying again shortly", exc_info=True)
-                sent = 0
-            if not sent:
+                log.warning("claiming failed; trying again shortly", exc_info=True)
+                claimed = []
+            for row in claimed:
+                queue.put_nowait(row)
+            if not claimed and queue.empty():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), idle_seconds)
+
+    busy = [0]
+
+    async def send() -> None:
+        while True:
+            row = await queue.get()
+            busy[0] += 1
+            try:
+                await recorder.add(await send_one(maker, senders, row))
+            except Exception:  # never lose the sender: the row comes back as unknown
+                log.warning("sending outbox row %s failed", row.row_id, exc_info=True)
+            finally:
+                busy[0] -= 1
+
+    tasks = [asyncio.create_task(send()) for _ in range(max(1, concurrency))]
+    sharing = asyncio.create_task(share_pauses(maker, senders, stop))
+    try:
+        await feed()
+        while not queue.empty():  # hand back what was claimed but not started
+            leftover = [queue.get_nowait() for _ in range(queue.qsize())]
+            async with transaction(maker) as session:
+                await broadcasts.release(session, [r.row_id for r in leftover], utcnow())
+        for _ in range(100):  # let the sends under way finish (ten seconds at most)
+            if not busy[0]:
+                break
+            await asyncio.sleep(0.1)
     finally:
-        sharing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sharing
+        for task in [*tasks, sharing]:
+            task.cancel()
+        await asyncio.gather(*tasks, sharing, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await recorder.flush()
 
 
 async def share_pauses(
@@ -196,10 +237,14 @@ async def lead(
                             await conn.commit()
                     finally:
                         stop_leading()
-                        with contextlib.suppress(Exception):
-                            await conn.scalar(
-                                text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK}
-                            )
+                        try:
+                            unlock = text("SELECT pg_advisory_unlock(:k)")
+                            await conn.scalar(unlock, {"k": SCHEDULER_LOCK})
+                            await conn.commit()
+                        except Exception:
+                            # Never hand a connection that may still hold the lock back to
+                            # the pool: closing it is what releases the lock.
+                            await conn.invalidate()
         except Exception:
             log.warning("scheduler lock: connection lost; trying again", exc_info=True)
         with contextlib.suppress(TimeoutError):

@@ -243,9 +243,13 @@ async def report(ctx: Context) -> list[Reply]:
 @router.command("/bccancel", "取消通知", staff=True, args=True)
 async def cancel(ctx: Context) -> list[Reply]:
     """Cancel a scheduled broadcast, or stop the deliveries of one still sending."""
-    found, problem = await _mine(ctx)
-    if found is None:
+    mine, problem = await _mine(ctx)
+    if mine is None:
         return problem
+    # Locked: a fan-out under way finishes first, and its rows are then withdrawn too.
+    found = await store.for_cancelling(ctx.session, mine.id)
+    assert found is not None
+    await ctx.session.refresh(found)
     if found.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED):
         return [Reply(f"通知 #{found.id} {STATUS_NAMES[found.status]},不能取消。")]
     stopped = await store.stop_pending(ctx.session, found.id)

@@ -14,6 +14,7 @@ OUTCOMES = (
     ("blocked", "已屏蔽"),
     ("undeliverable", "无法送达"),
 )
+CANCELLED = ("cancelled", "已撤回")
 WAITING = ("pending", "sending", "unknown")
 
 
@@ -87,6 +88,8 @@ def _outcomes(counts: Counter[tuple[str, str]], channel: str | None) -> str:
         return sum(n for (c, s), n in counts.items() if s == status and channel in (None, c))
 
     parts = [f"{label} {count(status)}" for status, label in OUTCOMES]
+    if count(CANCELLED[0]):
+        parts.append(f"{CANCELLED[1]} {count(CANCELLED[0])}")
     waiting = sum(count(status) for status in WAITING)
     if waiting:
         parts.append(f"发送中 {waiting}")

@@ -14,11 +14,12 @@ from sqlalchemy import (
     String,
     bindparam,
     func,
-    insert,
     literal,
     select,
+    true,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audience as audiences
@@ -28,13 +29,6 @@ from storage.scoping import Scope
 from storage.types import UTCDateTime
 
 KIND = "broadcast"  # the outbox kind of a broadcast's deliveries
-# Outcomes that are final: nothing more will be tried for such a delivery.
-FINAL = (
-    OutboxStatus.SENT,
-    OutboxStatus.FAILED,
-    OutboxStatus.BLOCKED,
-    OutboxStatus.UNDELIVERABLE,
-)
 
 
 def recipients(
@@ -75,14 +69,19 @@ async def preview(
 
 
 async def fan_out(
-    session: AsyncSession, broadcast: Broadcast, scope: Scope, now: datetime, not_before: datetime
+    session: AsyncSession,
+    broadcast: Broadcast,
+    scope: Scope,
+    now: datetime,
+    not_before: datetime,
+    year: int | None = None,
 ) -> int:
     """Write one delivery row per recipient and channel in one statement; return how many.
 
     The unique (broadcast, resident, channel) key makes a second run add nothing.
     """
     chosen = recipients(
-        scope, broadcast.audience, broadcast.kind, broadcast.urgent, now.year
+        scope, broadcast.audience, broadcast.kind, broadcast.urgent, year or now.year
     ).subquery()
     rows = select(
         chosen.c.channel,
@@ -97,7 +96,7 @@ async def fan_out(
         literal(now, UTCDateTime()),
         literal(broadcast.id, Integer()),
         chosen.c.id,
-    )
+    ).where(true())  # SQLite parses INSERT … SELECT … ON CONFLICT only after a WHERE
     columns = [
         "channel",
         "recipient",
@@ -112,7 +111,10 @@ async def fan_out(
         "broadcast_id",
         "resident_id",
     ]
-    result = await session.execute(insert(OutboxMessage).from_select(columns, rows))
+    # A resident with two accounts on one channel gets it once: the unique key keeps one.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(OutboxMessage).from_select(columns, rows).on_conflict_do_nothing()
+    result = await session.execute(stmt)
     written = result.rowcount or 0
     broadcast.status = BroadcastStatus.SENDING
     broadcast.fanned_out_at = now
@@ -130,9 +132,25 @@ async def due(session: AsyncSession, now: datetime) -> list[Broadcast]:
     return list(await session.scalars(stmt.order_by(Broadcast.send_at)))
 
 
-async def sending(session: AsyncSession) -> list[Broadcast]:
-    """Return the broadcasts whose deliveries are under way."""
-    stmt = select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING)
+async def due_one(session: AsyncSession, broadcast_id: int, now: datetime) -> Broadcast | None:
+    """Return one broadcast locked for its fan-out, if it is still scheduled and due."""
+    stmt = select(Broadcast).where(
+        Broadcast.id == broadcast_id,
+        Broadcast.status == BroadcastStatus.SCHEDULED,
+        Broadcast.send_at <= now,
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return await session.scalar(stmt)
+
+
+async def unfinished(session: AsyncSession) -> list[Broadcast]:
+    """Return the broadcasts under way, and those called off that were not reported yet."""
+    stmt = select(Broadcast).where(
+        Broadcast.done_at.is_(None),
+        Broadcast.fanned_out_at.is_not(None),
+        Broadcast.status.in_((BroadcastStatus.SENDING, BroadcastStatus.CANCELLED)),
+    )
     return list(await session.scalars(stmt.order_by(Broadcast.id)))
 
 
@@ -163,16 +181,22 @@ async def recent(session: AsyncSession, scope: Scope, limit: int = 10) -> list[B
 
 
 async def stop_pending(session: AsyncSession, broadcast_id: int) -> int:
-    """Withdraw the deliveries not sent yet (a broadcast cancelled while sending)."""
+    """Withdraw the deliveries not sent yet (a broadcast called off while sending)."""
     result = await session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.broadcast_id == broadcast_id,
-            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.UNKNOWN)),
         )
-        .values(status=OutboxStatus.FAILED, error="cancelled by staff")
+        .values(status=OutboxStatus.CANCELLED, error="called off by staff")
     )
     return result.rowcount or 0
+
+
+async def for_cancelling(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    """Return a broadcast locked against a fan-out running at the same moment."""
+    stmt = select(Broadcast).where(Broadcast.id == broadcast_id).with_for_update()
+    return await session.scalar(stmt)
 
 
 async def payloads(session: AsyncSession, ids: set[int]) -> dict[int, dict[str, Any]]:

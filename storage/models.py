@@ -70,6 +70,7 @@ class OutboxStatus(enum.StrEnum):
     BLOCKED = "blocked"
     UNKNOWN = "unknown"
     UNDELIVERABLE = "undeliverable"
+    CANCELLED = "cancelled"  # its broadcast was called off before it went
 
 
 class Community(Base):

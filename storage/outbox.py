@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.broadcast_models import Broadcast
 from storage.models import OutboxMessage, OutboxStatus, StaffMember
 from storage.types import UTCDateTime, utcnow
 
@@ -167,6 +168,7 @@ async def claim_due(
     limit: int = 50,
     recipient: str | None = None,
     worker_id: str | None = None,
+    hold_broadcasts: bool = False,
 ) -> list[OutboxMessage]:
     """Claim due rows for the given channels, marking them ``sending``.
 
@@ -192,6 +194,12 @@ async def claim_due(
     )
     if recipient is not None:
         stmt = stmt.where(OutboxMessage.recipient == recipient)
+    if hold_broadcasts:  # quiet hours: only urgent announcements go now
+        stmt = stmt.where(OutboxMessage.broadcast_id.is_(None) | OutboxMessage.urgent)
+    called_off = select(Broadcast.id).where(Broadcast.status == "cancelled").scalar_subquery()
+    stmt = stmt.where(
+        OutboxMessage.broadcast_id.is_(None) | OutboxMessage.broadcast_id.not_in(called_off)
+    )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(await session.scalars(stmt))
@@ -226,12 +234,23 @@ async def mark(
 async def mark_sent(
     session: AsyncSession, rows: list[tuple[int, str | None]], now: datetime
 ) -> None:
-    """Record many deliveries at once: (row id, platform message id) pairs."""
+    """Record many deliveries at once: (row id, platform message id) pairs.
+
+    A row another worker took over meanwhile (this one was taken for dead) is left to it.
+    """
     if not rows:
         return
+    table = OutboxMessage.__table__
     stmt = (
-        update(OutboxMessage.__table__)
-        .where(OutboxMessage.__table__.c.id == bindparam("row_id"))
+        update(table)
+        .where(
+            table.c.id == bindparam("row_id"),
+            # (no IN list: an expanding parameter cannot go into executemany)
+            or_(
+                table.c.status == OutboxStatus.SENDING.value,
+                table.c.status == OutboxStatus.UNKNOWN.value,
+            ),
+        )
         .values(status=OutboxStatus.SENT.value, sent_at=now, platform_message_id=bindparam("pid"))
     )
     connection = await session.connection()
@@ -255,7 +274,8 @@ async def postpone(session: AsyncSession, row_id: int, until: datetime) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
-        .values(status=OutboxStatus.PENDING, not_before=until)
+        # Waiting is not a try: the attempt is given back (only unknown outcomes use them up).
+        .values(status=OutboxStatus.PENDING, not_before=until, attempts=OutboxMessage.attempts - 1)
     )
 
 
@@ -274,18 +294,22 @@ async def retry_later(
     return status
 
 
-async def release_stale(session: AsyncSession, before: datetime, dead_workers: Any = None) -> int:
+async def release_stale(session: AsyncSession, before: datetime, live_workers: Any = None) -> int:
     """Mark rows stuck in ``sending`` (their sender died) for one retry, or failed after two.
 
-    A row is stuck when it was claimed before ``before``, or by a worker in ``dead_workers``
-    (a subquery of worker ids that stopped beating). Whether such a message arrived is
+    A row is stuck when it was claimed before ``before``, or by a worker that is not among
+    ``live_workers`` (a subquery of the ids still beating). Whether such a message arrived is
     unknown: retrying once may send it twice, and is the price of not losing it.
     """
-    stuck = (OutboxMessage.status == OutboxStatus.SENDING) & (
-        (OutboxMessage.claimed_at < before)
-        if dead_workers is None
-        else (OutboxMessage.claimed_at < before) | OutboxMessage.claimed_by.in_(dead_workers)
-    )
+    # A row a live worker holds stays its own however long it waits (a long 429 pause).
+    stuck = OutboxMessage.claimed_at < before
+    if live_workers is not None:
+        unowned = OutboxMessage.claimed_by.is_(None) & stuck
+        orphaned = OutboxMessage.claimed_by.is_not(None) & OutboxMessage.claimed_by.not_in(
+            live_workers
+        )
+        stuck = unowned | orphaned
+    stuck = (OutboxMessage.status == OutboxStatus.SENDING) & stuck
     await session.execute(
         update(OutboxMessage)
         .where(stuck, OutboxMessage.attempts >= 2)
@@ -306,6 +330,7 @@ async def purge_finished(session: AsyncSession, before: datetime) -> int:
         OutboxStatus.FAILED,
         OutboxStatus.BLOCKED,
         OutboxStatus.UNDELIVERABLE,
+        OutboxStatus.CANCELLED,
     )
     result = await session.execute(
         delete(OutboxMessage).where(

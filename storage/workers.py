@@ -28,9 +28,9 @@ async def leave(session: AsyncSession, worker_id: str) -> None:
     await session.execute(delete(Worker).where(Worker.id == worker_id))
 
 
-def dead(before: datetime) -> Any:
-    """Return a subquery of the ids of workers not seen since ``before``."""
-    return select(Worker.id).where(Worker.seen_at < before).scalar_subquery()
+def live(since: datetime) -> Any:
+    """Return a subquery of the ids of workers seen since ``since``."""
+    return select(Worker.id).where(Worker.seen_at >= since).scalar_subquery()
 
 
 async def forget_dead(session: AsyncSession, before: datetime) -> int:

@@ -217,3 +217,111 @@ async def test_staff_tag_residents_by_name(app) -> None:
     assert "已去掉" in await worker.text("/tag 居民3 志愿者 取消", received_at=DAY)
     assert "找到 0 位" in await worker.text("/tag 没这人 志愿者", received_at=DAY)
     assert "用法" in await worker.text("/tag 居民3", received_at=DAY)
+
+
+async def test_two_accounts_on_one_channel_get_it_once_and_block_nothing(app) -> None:
+    ids = await town(app)
+    async with transaction(app.maker) as session:
+        session.add(
+            ChannelAccount(resident_id=ids["居民2"], channel="telegram", external_id="t-2b")
+        )
+        for text in ("第一条", "第二条"):
+            session.add(Broadcast(community_id=1, text=text, audience={"kind": "all"}, send_at=DAY))
+    assert await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY) == 26
+    async with app.read_maker() as session:
+        statuses = set(await session.scalars(select(Broadcast.status)))
+    assert statuses == {"sending"}
+
+
+async def test_calling_off_a_broadcast_while_it_sends(app) -> None:
+    await town(app)
+    worker = await staff_chat(app)
+    async with transaction(app.maker) as session:
+        session.add(
+            Broadcast(
+                community_id=1,
+                text="取消的通知",
+                audience={"kind": "all"},
+                send_at=DAY,
+                created_by="console:小王",
+            )
+        )
+    await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY)
+    await deliver_due(app.maker, {"telegram": FakeSender({})}, batch=3)  # three went out
+    async with transaction(app.maker) as session:  # one came back from a 429 as pending…
+        row = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.status == "pending").limit(1)
+        )
+        row.status = "unknown"  # …and one's outcome is unknown
+    assert "已停止通知 #1" in await worker.text("/bccancel 1", received_at=DAY)
+    assert await deliver_due(app.maker, {"telegram": FakeSender({}), "wechat": FakeSender({})}) == 0
+    await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY + timedelta(seconds=5))
+    async with app.read_maker() as session:
+        report = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.kind == "broadcast_report")
+        )
+        item = await session.get(Broadcast, 1)
+    assert item.status == "cancelled" and item.done_at is not None
+    # Thirteen residents and the staff member on the console: 3 sent, the 11 others called off.
+    assert "已送达 3" in report.payload["text"] and "已撤回 11" in report.payload["text"]
+
+
+async def test_waiting_for_a_429_costs_no_try_and_quiet_hours_hold_at_claim(app) -> None:
+    from bot.outbox_sender import RetryLater, claim
+
+    await town(app)
+    async with transaction(app.maker) as session:
+        session.add(Broadcast(community_id=1, text="普通", audience={"kind": "all"}, send_at=DAY))
+    await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY)
+    flood = {f"telegram-{n}": RetryLater(1) for n in range(12)}
+    await deliver_due(app.maker, {"telegram": FakeSender(flood)}, batch=2)
+    rows = [r for r in await deliveries(app) if r.channel == "telegram"]
+    assert {r.attempts for r in rows} == {0}  # the two postponed got their attempt back
+    held = await claim(app.maker, ["telegram", "wechat"], 50, hold_broadcasts=True)
+    assert held == []  # quiet hours: ordinary announcements wait, even those already written
+
+
+async def test_a_live_workers_claim_is_not_taken_however_old(app) -> None:
+    from storage import outbox, workers
+    from storage.broadcast_models import Worker
+
+    await town(app)
+    async with transaction(app.maker) as session:
+        session.add(Broadcast(community_id=1, text="x", audience={"kind": "all"}, send_at=DAY))
+    await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY)
+    now = datetime.now(ZONE)
+    async with transaction(app.maker) as session:
+        session.add(Worker(id="alive", role="worker", seen_at=now))
+        claimed = await outbox.claim_due(session, ["telegram"], now, 2, worker_id="alive")
+        gone = await outbox.claim_due(session, ["telegram"], now, 2, worker_id="gone")
+        for row in claimed + gone:
+            row.claimed_at = now - timedelta(hours=1)
+    async with transaction(app.maker) as session:
+        released = await outbox.release_stale(
+            session, now - timedelta(minutes=5), workers.live(now - timedelta(seconds=20))
+        )
+    assert released == 2  # the dead worker's two, not the live one's
+
+
+def test_pictures_a_staff_member_sent_go_as_file_ids(tmp_path) -> None:
+    from bot.channels.telegram import _photo
+
+    picture = tmp_path / "water.jpg"
+    picture.write_bytes(b"\xff\xd8jpeg")
+    assert _photo("AgACAgUAAxkBAAI") == "AgACAgUAAxkBAAI"  # a Telegram file_id
+    assert _photo("https://example.org/a.jpg") == "https://example.org/a.jpg"
+    assert _photo(str(picture)) == b"\xff\xd8jpeg"
+
+
+def test_telegram_errors_sorted_by_what_they_mean() -> None:
+    import httpx
+    from telegram.error import BadRequest, NetworkError
+
+    from bot.channels.telegram import TelegramChannel
+    from bot.outbox_sender import OutcomeUnknown, Undeliverable
+
+    never_left = NetworkError("httpx.ConnectError: refused")
+    never_left.__cause__ = httpx.ConnectError("refused")
+    assert TelegramChannel._translate(never_left) is never_left  # retried with backoff
+    assert isinstance(TelegramChannel._translate(NetworkError("reset")), OutcomeUnknown)
+    assert isinstance(TelegramChannel._translate(BadRequest("Chat not found")), Undeliverable)

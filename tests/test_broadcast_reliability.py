@@ -151,10 +151,11 @@ def test_flood_control_and_blocked_users(pg: str, peer: Peer, tmp_path: Path) ->
     assert set(map(str, delivered)) == _all_chats(total) - {str(c) for c in blocked}
     assert len(pauses) >= 8
     # Sends already on the wire when a 429 came back may arrive in its pause; none may start
-    # after linli heard it (a few milliseconds on this machine).
+    # after linli heard it. The proxy shares a busy process with the test, so an arrival can
+    # be stamped up to a few hundred milliseconds after it was sent.
     for violation in violations:
         started = violation.pause_until - 1.0  # retry_after
-        assert violation.time - started < 0.1, violation
+        assert violation.time - started < 0.3, violation
     assert rate <= limit  # measured at the proxy, 429s and 403s included
 
 

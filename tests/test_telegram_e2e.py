@@ -374,7 +374,8 @@ async def test_a_long_message_is_not_repeated_when_a_later_part_fails(peer: Peer
     assert await deliver_due(app.maker, {"telegram": channel}) == 0
     async with transaction(app.maker) as session:
         row = await session.scalar(select(OutboxMessage))
-        assert row.status == "pending" and row.payload["text"].startswith("第10行")
+        # A broken connection may have delivered the part: unknown, tried once more.
+        assert row.status == "unknown" and row.payload["text"].startswith("第10行")
         row.not_before = utcnow() - timedelta(seconds=1)
     assert await deliver_due(app.maker, {"telegram": channel}) == 1
     received = texts(peer.inbox(RESIDENT))

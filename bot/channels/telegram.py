@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -31,7 +32,13 @@ from bot.app import App
 from bot.channels import plaintext
 from bot.config import TelegramConfig
 from bot.inbox import Inbox
-from bot.outbox_sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, RetryLater
+from bot.outbox_sender import (
+    OutcomeUnknown,
+    PartlyDelivered,
+    RecipientBlocked,
+    RetryLater,
+    Undeliverable,
+)
 from bot.ratelimit import RateLimiter
 from handlers import texts
 from handlers.types import Incoming, Media, Reply
@@ -132,11 +139,15 @@ def sender_of(payload: dict[str, Any]) -> str | None:
     return None
 
 
+# Network errors that mean the request never reached Telegram.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 def _photo(image: str) -> Any:
-    """Return a local picture as a file to upload, or a URL for Telegram to fetch."""
-    if image.startswith(("http://", "https://")):
-        return image
-    return Path(image).read_bytes()
+    """Return a local picture as a file to upload; a URL or Telegram file_id as it is."""
+    if not image.startswith(("http://", "https://")) and Path(image).is_file():
+        return Path(image).read_bytes()
+    return image
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -485,6 +496,11 @@ class TelegramChannel:
             return RecipientBlocked(str(exc))
         if isinstance(exc, RetryAfter):
             return RetryLater(retry_after_seconds(exc))
-        if isinstance(exc, TimedOut):
+        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+            if isinstance(exc.__cause__, NOT_SENT):
+                return exc  # never left: an ordinary failure, retried with growing pauses
+            # Timed out, or the connection broke after the request left: it may have arrived.
             return OutcomeUnknown(str(exc))
+        if isinstance(exc, BadRequest):  # "chat not found", a bad file id: retrying won't help
+            return Undeliverable(str(exc))
         return exc

@@ -105,17 +105,20 @@ def upgrade() -> None:
     bind = op.get_bind()
     rows = bind.execute(sa.text("SELECT id, tags FROM residents")).fetchall()
     for resident_id, tags in rows:
-        for tag in sorted(set(json.loads(tags) if isinstance(tags, str) else tags or [])):
+        listed = json.loads(tags) if isinstance(tags, str) else tags or []
+        for tag in sorted({str(t)[:30] for t in listed if str(t).strip()}):
             bind.execute(
                 sa.text("INSERT INTO resident_tags (resident_id, tag) VALUES (:r, :t)"),
-                {"r": resident_id, "t": str(tag)[:30]},
+                {"r": resident_id, "t": tag},
             )
-    with op.batch_alter_table("residents") as batch:
+    # Never by copying the table on SQLite: dropping the old residents table would cascade to
+    # every row that points at a resident (accounts, orders, sign-ups).
+    with op.batch_alter_table("residents", recreate="never") as batch:
         batch.drop_column("tags")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("residents") as batch:
+    with op.batch_alter_table("residents", recreate="never") as batch:
         batch.add_column(sa.Column("tags", sa.JSON(), nullable=False, server_default="[]"))
     with op.batch_alter_table("outbox") as batch:
         batch.drop_constraint(op.f("uq_outbox_broadcast_id_resident_id_channel"), type_="unique")

@@ -15,14 +15,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("broadcasts") as batch:
+    with op.batch_alter_table("broadcasts", recreate="never") as batch:
         batch.add_column(sa.Column("wechat_mass", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("wechat_mass_msg_id", sa.String(length=40), nullable=True))
         batch.add_column(sa.Column("wechat_mass_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("broadcasts") as batch:
+    with op.batch_alter_table("broadcasts", recreate="never") as batch:
         batch.drop_column("wechat_mass_at")
         batch.drop_column("wechat_mass_msg_id")
         batch.drop_column("wechat_mass")
