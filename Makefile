@@ -38,6 +38,8 @@ bench: $(STAMP) $(PEER)
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/telegram_reference.py
 	$(BIN)/python bench/telegram_roundtrip.py
+	$(BIN)/python bench/operator_scale.py
+	$(BIN)/python bench/broadcast_send.py
 	$(BIN)/python bench/wechat_callback.py
 
 clean:

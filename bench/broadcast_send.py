@@ -6,8 +6,9 @@ and peak memory. Runs on PostgreSQL (database linli_bench_send, recreated each r
 Telegram emulator from tests/telegram behind the proxy (the proxy answers sendMessage itself,
 as the emulator manages about 70 a second).
 
-    python bench/broadcast_send.py                 # 10,000 at 500/s, then 900 at 30/s
-    python bench/broadcast_send.py --only 500:2000 # one run: limit:recipients
+    python bench/broadcast_send.py                   # 10,000 at 500/s (1 and 2 workers) and
+                                                     # at 200/s, then 900 at 30/s
+    python bench/broadcast_send.py --only 500:2000:2 # one run: limit:recipients:workers
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def usage(pid: int) -> tuple[float, int]:
     return cpu, peak // 1024
 
 
-def run(peer: Peer, limit: float, recipients: int) -> None:
+def run(peer: Peer, limit: float, recipients: int, workers: int = 1) -> None:
     """Send one broadcast to ``recipients`` at ``limit``/s and print what was achieved."""
     url = fresh_database()
     seed(url, recipients)
@@ -79,17 +80,20 @@ def run(peer: Peer, limit: float, recipients: int) -> None:
             rate_per_second=limit,
             allow_paid_broadcast=paid,
         )
-        worker = Worker(config, "worker")
+        running = [Worker(config, f"worker-{n}") for n in range(workers)]
         deadline = time.monotonic() + 60 + 3 * recipients / limit
         cpu = peak = 0.0
         while time.monotonic() < deadline:
             if sum(proxy.deliveries().values()) >= recipients:
                 break
-            if worker.proc.poll() is None:
-                cpu, peak = usage(worker.proc.pid)
+            alive = [w for w in running if w.proc.poll() is None]
+            if alive:
+                measured = [usage(w.proc.pid) for w in alive]
+                cpu, peak = sum(c for c, _ in measured), max(p for _, p in measured)
             time.sleep(0.5)
         time.sleep(1)  # a duplicate would arrive by now
-        worker.stop()
+        for each in running:
+            each.stop()
         sends = proxy.delivered()
         duplicates = sum(proxy.duplicates().values())
         busiest = proxy.max_rate(1.0, attempts=True)
@@ -101,26 +105,28 @@ def run(peer: Peer, limit: float, recipients: int) -> None:
     achieved = (len(sends) - 1) / span if span > 0 else float("nan")
     lost = recipients - len({d.chat_id for d in sends})
     print(
-        f"limit {limit:g}/s, {recipients} recipients: achieved {achieved:.1f}/s "
+        f"limit {limit:g}/s, {recipients} recipients, {workers} worker(s): "
+        f"achieved {achieved:.1f}/s "
         f"({achieved / limit:.3f} of the limit) over {span:.1f} s; busiest second {busiest}; "
         f"lost {lost}, duplicated {duplicates}; rows {dict(outcomes(url))}; "
-        f"worker CPU {cpu:.1f} s ({cpu / max(span, 1e-9):.0%} of one core), peak RSS {peak:.0f} MB"
+        f"workers' CPU {cpu:.1f} s ({cpu / max(span, 1e-9):.0%} of one core), "
+        f"peak RSS {peak:.0f} MB"
     )
 
 
 def main() -> None:
     """Run the configured send-rate measurements."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", help="one run, limit:recipients (e.g. 500:2000)")
+    parser.add_argument("--only", help="one run, limit:recipients[:workers] (e.g. 500:2000:2)")
     args = parser.parse_args()
-    runs = [(500.0, 10_000), (30.0, 900)]
+    runs = [(500.0, 10_000, 1), (500.0, 10_000, 2), (200.0, 10_000, 1), (30.0, 900, 1)]
     if args.only:
-        limit, recipients = args.only.split(":")
-        runs = [(float(limit), int(recipients))]
+        limit, recipients, *workers = args.only.split(":")
+        runs = [(float(limit), int(recipients), int(workers[0]) if workers else 1)]
     peer = Peer()
     try:
-        for limit, recipients in runs:
-            run(peer, limit, recipients)
+        for limit, recipients, workers in runs:
+            run(peer, limit, recipients, workers)
     finally:
         peer.close()
 

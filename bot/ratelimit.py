@@ -50,14 +50,18 @@ class RateLimiter:
     def __post_init__(self) -> None:
         """Start with full buckets."""
         now = self.clock()
-        rate = self.per_second * HEADROOM
-        self._global = _Bucket(rate, 1.0, 1.0, now)
+        self._global = _Bucket(self.per_second * HEADROOM, 1.0, 1.0, now)
+        self.set_rate(self.per_second)
 
     def set_rate(self, per_second: float) -> None:
         """Change the overall rate (several workers share the platform's one limit)."""
         assert self._global is not None
         self._global.wait_for(self.clock())  # refill at the old rate up to now
         self._global.rate = per_second * HEADROOM
+        # A little may be saved up: it absorbs the timer's lateness (a send due every 33 ms that
+        # leaves 1 ms late would otherwise lose 3 % of the rate), while saved + rate × 1 s
+        # stays within the limit, with room for jitter at higher rates.
+        self._global.capacity = 1 + max(0.2, per_second * 0.01)
 
     def pause(self, seconds: float) -> None:
         """Send nothing for ``seconds`` (the platform said "retry after"); tell ``on_pause``."""

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from handlers import activity_texts as T
+from handlers import texts
 from handlers.activity_staff import parse_when
 from handlers.broadcast_rules import CHANNEL_NAMES, mass_line, report_text
 from handlers.context import Context
@@ -35,7 +36,6 @@ router = Router("broadcast")
 
 STEP = "broadcast.new"
 MAX_CHARS = 2000
-PICK_COMMUNITY = "您负责多个社区,请先用 /community 选择社区。"
 ASK_TEXT = "请发送通知内容(Telegram 上可以附一张图片)。发送 0 放弃。"
 ASK_AUDIENCE = (
     "发给谁?直接写:\n"
@@ -71,7 +71,7 @@ def parse_audience(text: str) -> dict[str, Any] | None:
 async def start(ctx: Context) -> list[Reply]:
     """Start writing an announcement."""
     if ctx.working_community() is None:
-        return [Reply(PICK_COMMUNITY)]
+        return [Reply(texts.PICK_COMMUNITY)]
     return await ctx.ask(STEP, [Reply(ASK_TEXT)], {"step": "text"})
 
 
@@ -85,7 +85,7 @@ async def step(ctx: Context) -> list[Reply] | None:
     community_id = ctx.working_community()
     if community_id is None:
         await ctx.done()
-        return [Reply(PICK_COMMUNITY)]
+        return [Reply(texts.PICK_COMMUNITY)]
     taken = {
         "text": _take_text,
         "audience": _take_audience,

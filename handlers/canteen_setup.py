@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from handlers import texts
 from handlers.canteen import day_label, local_now
 from handlers.canteen_rules import MEAL_NAMES, yuan
 from handlers.context import Context
@@ -50,7 +51,7 @@ async def set_menu(ctx: Context) -> list[Reply]:
     """Publish, change or withdraw the menu of one meal of one day."""
     community_id = ctx.working_community()
     if community_id is None:
-        return [Reply("您负责多个社区,请先用 /community 选择社区。")]
+        return [Reply(texts.PICK_COMMUNITY)]
     words = ctx.args.split()
     if len(words) < 3:
         return [Reply(MENU_USAGE)]
@@ -136,7 +137,7 @@ async def subsidy(ctx: Context) -> list[Reply]:
     """Show or set the community's subsidy tiers (what residents of an age pay less per meal)."""
     community_id = ctx.working_community()
     if community_id is None:
-        return [Reply("您负责多个社区,请先用 /community 选择社区。")]
+        return [Reply(texts.PICK_COMMUNITY)]
     said = ctx.args.strip()
     own = await store.subsidy_tiers(ctx.session, community_id)
     if not said:

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import texts
 from handlers.canteen import bad_date, day_label, local_now
 from handlers.canteen_rules import MEAL_NAMES
 from handlers.context import Context
@@ -60,7 +61,7 @@ async def orders(ctx: Context) -> list[Reply]:
     """Show the kitchen list of a day (today unless one is named: /orders 明天)."""
     community_id = ctx.working_community()
     if community_id is None:
-        return [Reply("您负责多个社区,请先用 /community 选择社区。")]
+        return [Reply(texts.PICK_COMMUNITY)]
     now = local_now(ctx)
     slot = date_slot(ctx.args, now)
     if "bad_date" in slot:

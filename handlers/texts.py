@@ -17,3 +17,4 @@ NOT_UNDERSTOOD = "我没看懂这条消息😊 请用文字说说您的建议或
 NOT_AVAILABLE = (
     "{what}功能本社区还没有开通。\n您可以发送“转人工”联系工作人员,或直接告诉我您的建议。"
 )
+PICK_COMMUNITY = "您负责多个社区,请先用 /community 选择社区。"

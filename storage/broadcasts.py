@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audience as audiences
 from storage.broadcast_models import Broadcast, BroadcastStatus
 from storage.models import ChannelAccount, OutboxMessage, OutboxStatus, Resident
+from storage.outbox import FAN_OUT_COLUMNS
 from storage.scoping import Scope
 from storage.types import UTCDateTime
 
@@ -97,20 +98,7 @@ async def fan_out(
         literal(broadcast.id, Integer()),
         chosen.c.id,
     ).where(true())  # SQLite parses INSERT … SELECT … ON CONFLICT only after a WHERE
-    columns = [
-        "channel",
-        "recipient",
-        "kind",
-        "payload",
-        "community_id",
-        "urgent",
-        "status",
-        "attempts",
-        "not_before",
-        "created_at",
-        "broadcast_id",
-        "resident_id",
-    ]
+    columns = [*FAN_OUT_COLUMNS, "broadcast_id", "resident_id"]
     # A resident with two accounts on one channel gets it once: the unique key keeps one.
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(OutboxMessage).from_select(columns, rows).on_conflict_do_nothing()

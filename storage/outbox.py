@@ -25,6 +25,19 @@ from storage.broadcast_models import Broadcast
 from storage.models import OutboxMessage, OutboxStatus, StaffMember
 from storage.types import UTCDateTime, utcnow
 
+# The columns an INSERT … SELECT of outbox rows fills, in order (staff alerts, broadcasts).
+FAN_OUT_COLUMNS = [
+    "channel",
+    "recipient",
+    "kind",
+    "payload",
+    "community_id",
+    "urgent",
+    "status",
+    "attempts",
+    "not_before",
+    "created_at",
+]
 # A message that keeps failing is retried, at most every five minutes, for a day.
 RETRY_FOR = timedelta(hours=24)
 MAX_DELAY = timedelta(minutes=5)
@@ -101,19 +114,7 @@ def _to_staff(operator_count: int) -> Any:
         bindparam("now", type_=UTCDateTime()),
         bindparam("now", type_=UTCDateTime()),
     ).select_from(recipients)
-    columns = [
-        "channel",
-        "recipient",
-        "kind",
-        "payload",
-        "community_id",
-        "urgent",
-        "status",
-        "attempts",
-        "not_before",
-        "created_at",
-    ]
-    return insert(OutboxMessage.__table__).from_select(columns, rows)
+    return insert(OutboxMessage.__table__).from_select(FAN_OUT_COLUMNS, rows)
 
 
 async def enqueue_for_staff(
