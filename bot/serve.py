@@ -89,7 +89,7 @@ async def serve_channels(app: App, role: str = "all") -> None:
         timeout = timedelta(seconds=config.outbox.worker_timeout_seconds)
         presence = Presence(app.maker, role, telegram.share_rate if telegram else None, timeout)
         await presence.start()
-        background.append(asyncio.create_task(_send(app, senders, stop, presence.id)))
+        background.append(asyncio.create_task(_send(app, senders, stop, presence)))
         background.append(asyncio.create_task(_lead(app, senders, stop)))
     try:
         if role in ("web", "all"):
@@ -110,19 +110,20 @@ async def serve_channels(app: App, role: str = "all") -> None:
             await telegram.stop()
 
 
-async def _send(app: App, senders: dict[str, Any], stop: asyncio.Event, worker_id: str) -> None:
+async def _send(app: App, senders: dict[str, Any], stop: asyncio.Event, me: Presence) -> None:
     outbox = app.config.outbox
     quiet, zone = app.dispatcher.settings.quiet_hours, ZoneInfo(app.config.community.timezone)
     await send_forever(
         app.maker,
         senders,
         stop,
-        worker_id=worker_id,
+        worker_id=me.id,
         batch=outbox.batch,
         concurrency=outbox.concurrency,
         idle_seconds=outbox.poll_seconds,
         worker_timeout=timedelta(seconds=outbox.worker_timeout_seconds),
         quiet_now=lambda: quiet.holds(datetime.now(zone)),
+        healthy=me.healthy,
     )
 
 

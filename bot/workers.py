@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -58,6 +59,7 @@ class Presence:
         self.maker = maker
         self.role = role
         self.timeout = timeout
+        self.last_beat = float("-inf")  # time.monotonic() of the last beat that was recorded
         self.id = uuid.uuid4().hex[:16]
         self.on_senders = on_senders
         self._task: asyncio.Task[None] | None = None
@@ -80,8 +82,17 @@ class Presence:
                 await workers.register(session, self._row())
             await workers.forget_dead(session, now - timedelta(hours=1))
             live = await workers.live_senders(session, now - self.timeout)
+        self.last_beat = time.monotonic()
         if self.on_senders is not None:
             self.on_senders(live)
+
+    def healthy(self) -> bool:
+        """Tell whether a beat was recorded within half the timeout.
+
+        If not, the others may soon take this worker for dead and its rows over: it must not
+        send them.
+        """
+        return time.monotonic() - self.last_beat < self.timeout.total_seconds() / 2
 
     async def _run(self) -> None:
         while True:
@@ -113,6 +124,7 @@ async def send_forever(
     idle_seconds: float,
     worker_timeout: timedelta = WORKER_TIMEOUT,
     quiet_now: Callable[[], bool] = lambda: False,
+    healthy: Callable[[], bool] = lambda: True,
 ) -> None:
     """Deliver due outbox rows until ``stop`` is set, as a pipeline.
 
@@ -121,7 +133,8 @@ async def send_forever(
     sets the pace); outcomes are recorded in groups. When none are due the feeder waits
     ``idle_seconds``. On stop, rows claimed but not yet tried go back at once. While
     ``quiet_now()`` holds, ordinary announcements are not claimed (a long one started before
-    the quiet hours waits for the morning).
+    the quiet hours waits for the morning). While ``healthy()`` fails (this worker's heartbeat
+    could not be recorded), nothing is claimed or sent.
     """
     queue: asyncio.Queue[Claimed] = asyncio.Queue()
     recorder = Recorder(maker, concurrency)
@@ -130,7 +143,7 @@ async def send_forever(
     async def feed() -> None:
         while not stop.is_set():
             await recorder.flush_if_due()
-            if queue.qsize() >= low_water:
+            if queue.qsize() >= low_water or not healthy():
                 await asyncio.sleep(0.02)
                 continue
             try:
@@ -151,6 +164,8 @@ async def send_forever(
     async def send() -> None:
         while True:
             row = await queue.get()
+            if not healthy():  # left claimed: another worker will try it (once, as unknown)
+                continue
             busy[0] += 1
             try:
                 await recorder.add(await send_one(maker, senders, row))

@@ -325,3 +325,38 @@ def test_telegram_errors_sorted_by_what_they_mean() -> None:
     assert TelegramChannel._translate(never_left) is never_left  # retried with backoff
     assert isinstance(TelegramChannel._translate(NetworkError("reset")), OutcomeUnknown)
     assert isinstance(TelegramChannel._translate(BadRequest("Chat not found")), Undeliverable)
+
+
+async def test_a_worker_that_cannot_beat_sends_nothing(app) -> None:
+    import asyncio
+
+    from bot.workers import Presence, send_forever
+
+    await town(app)
+    async with transaction(app.maker) as session:
+        session.add(Broadcast(community_id=1, text="x", audience={"kind": "all"}, send_at=DAY))
+    await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY)
+    presence = Presence(app.maker, "worker", timeout=timedelta(seconds=4))
+    assert not presence.healthy()  # never beat yet
+    sender, stop = FakeSender({}), asyncio.Event()
+    senders = {"telegram": sender, "wechat": sender}
+    loop = asyncio.create_task(
+        send_forever(
+            app.maker,
+            senders,
+            stop,
+            worker_id="w",
+            batch=5,
+            concurrency=2,
+            idle_seconds=0.05,
+            healthy=presence.healthy,
+        )
+    )
+    await asyncio.sleep(0.5)
+    assert sender.sent == []  # its rows may be taken by others: it must not send them
+    await presence.start()  # a beat recorded: healthy again
+    await asyncio.sleep(1.0)
+    stop.set()
+    await loop
+    await presence.stop()
+    assert len(sender.sent) > 0
