@@ -238,11 +238,15 @@ class Recorder:
         async with self.lock:
             taken, self.pending = self.pending, []
             if taken:
-                async with transaction(self.maker) as session:
-                    # A mark lost to a crash of PostgreSQL itself leaves its row "sending": it
-                    # comes back as unknown and is tried once more, as after a worker's crash.
-                    await quick_commit(session)
-                    await _record(session, taken)
+                try:
+                    async with transaction(self.maker) as session:
+                        # A mark lost to a crash of PostgreSQL itself leaves its row "sending":
+                        # it comes back as unknown and is tried once more, as after a crash.
+                        await quick_commit(session)
+                        await _record(session, taken)
+                except Exception:
+                    self.pending = taken + self.pending  # written with the next group
+                    raise
 
 
 async def _record(session: AsyncSession, outcomes: list[Outcome]) -> None:

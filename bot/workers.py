@@ -140,9 +140,15 @@ async def send_forever(
     recorder = Recorder(maker, concurrency)
     low_water = 2 * concurrency
 
+    dropped: list[int] = []  # claimed, not sent while unhealthy: handed back once healthy
+
     async def feed() -> None:
         while not stop.is_set():
             await recorder.flush_if_due()
+            if healthy() and dropped:
+                async with transaction(maker) as session:
+                    await broadcasts.release(session, dropped, utcnow(), claimed_by=worker_id)
+                dropped.clear()
             if queue.qsize() >= low_water or not healthy():
                 await asyncio.sleep(0.02)
                 continue
@@ -164,7 +170,8 @@ async def send_forever(
     async def send() -> None:
         while True:
             row = await queue.get()
-            if not healthy():  # left claimed: another worker will try it (once, as unknown)
+            if not healthy():  # not sent: another worker may be taking it over
+                dropped.append(row.row_id)
                 continue
             busy[0] += 1
             try:

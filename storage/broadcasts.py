@@ -237,13 +237,21 @@ async def take(
     return [(row_id, recipient) for row_id, recipient in await session.execute(stmt)]
 
 
-async def release(session: AsyncSession, row_ids: list[int], now: datetime) -> None:
-    """Give claimed deliveries back to the senders, due now."""
+async def release(
+    session: AsyncSession, row_ids: list[int], now: datetime, claimed_by: str | None = None
+) -> None:
+    """Give claimed, untried deliveries back to the senders, due now.
+
+    With ``claimed_by``, only rows that worker still holds (another may have taken them over).
+    """
     if row_ids:
+        stmt = update(OutboxMessage).where(
+            OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.SENDING
+        )
+        if claimed_by is not None:
+            stmt = stmt.where(OutboxMessage.claimed_by == claimed_by)
         await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(row_ids))
-            .values(status=OutboxStatus.PENDING, not_before=now, claimed_by=None)
+            stmt.values(status=OutboxStatus.PENDING, not_before=now, claimed_by=None)
         )
 
 

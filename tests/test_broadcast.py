@@ -345,7 +345,7 @@ async def test_a_worker_that_cannot_beat_sends_nothing(app) -> None:
             app.maker,
             senders,
             stop,
-            worker_id="w",
+            worker_id=presence.id,
             batch=5,
             concurrency=2,
             idle_seconds=0.05,
@@ -359,4 +359,50 @@ async def test_a_worker_that_cannot_beat_sends_nothing(app) -> None:
     stop.set()
     await loop
     await presence.stop()
-    assert len(sender.sent) > 0
+    assert [(r.status, r.error) for r in await deliveries(app) if r.status != "sent"] == []
+    assert len(sender.sent) == 13
+
+
+async def test_rows_held_back_while_unhealthy_are_handed_back(app) -> None:
+    import asyncio
+
+    from bot.workers import Presence, send_forever
+
+    await town(app)
+    async with transaction(app.maker) as session:
+        session.add(Broadcast(community_id=1, text="x", audience={"kind": "all"}, send_at=DAY))
+    await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY)
+    presence = Presence(app.maker, "worker", timeout=timedelta(seconds=60))
+    await presence.start()
+    well = [True]
+
+    class Slow(FakeSender):
+        async def send(self, recipient: str, reply, kind: str = "") -> str | None:
+            await asyncio.sleep(0.05)
+            return await super().send(recipient, reply, kind)
+
+    sender, stop = Slow({}), asyncio.Event()
+    loop = asyncio.create_task(
+        send_forever(
+            app.maker,
+            {"telegram": sender, "wechat": sender},
+            stop,
+            worker_id=presence.id,
+            batch=13,
+            concurrency=1,
+            idle_seconds=0.05,
+            healthy=lambda: well[0],
+        )
+    )
+    await asyncio.sleep(0.2)
+    well[0] = False  # the rest of the batch is held back, not sent
+    await asyncio.sleep(0.3)
+    held = len(sender.sent)
+    assert held < 13
+    well[0] = True
+    await asyncio.sleep(1.5)
+    stop.set()
+    await loop
+    await presence.stop()
+    assert sorted(r for r, _ in sender.sent) == sorted(set(r for r, _ in sender.sent))
+    assert len(sender.sent) == 13
