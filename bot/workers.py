@@ -144,11 +144,16 @@ async def send_forever(
 
     async def feed() -> None:
         while not stop.is_set():
-            await recorder.flush_if_due()
-            if healthy() and dropped:
-                async with transaction(maker) as session:
-                    await broadcasts.release(session, dropped, utcnow(), claimed_by=worker_id)
-                dropped.clear()
+            try:
+                await recorder.flush_if_due()
+                if healthy() and dropped:
+                    async with transaction(maker) as session:
+                        await broadcasts.release(session, dropped, utcnow(), claimed_by=worker_id)
+                    dropped.clear()
+            except Exception:  # the database may be away for a moment; the loop goes on
+                log.warning("recording outcomes failed; trying again shortly", exc_info=True)
+                await asyncio.sleep(0.5)
+                continue
             if queue.qsize() >= low_water or not healthy():
                 await asyncio.sleep(0.02)
                 continue

@@ -406,3 +406,44 @@ async def test_rows_held_back_while_unhealthy_are_handed_back(app) -> None:
     await presence.stop()
     assert sorted(r for r, _ in sender.sent) == sorted(set(r for r, _ in sender.sent))
     assert len(sender.sent) == 13
+
+
+async def test_the_send_loop_outlives_a_failed_write(app, monkeypatch) -> None:
+    import asyncio
+
+    from bot.workers import Presence, send_forever
+    from storage import outbox
+
+    await town(app)
+    async with transaction(app.maker) as session:
+        session.add(Broadcast(community_id=1, text="x", audience={"kind": "all"}, send_at=DAY))
+    await broadcast_tick(app.maker, "Asia/Shanghai", QUIET, DAY)
+    real, failures = outbox.mark_sent, [2]
+
+    async def flaky(*args, **kwargs):
+        if failures[0]:
+            failures[0] -= 1
+            raise ConnectionError("database away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "mark_sent", flaky)
+    presence = Presence(app.maker, "worker", timeout=timedelta(seconds=60))
+    await presence.start()
+    sender, stop = FakeSender({}), asyncio.Event()
+    loop = asyncio.create_task(
+        send_forever(
+            app.maker,
+            {"telegram": sender, "wechat": sender},
+            stop,
+            worker_id=presence.id,
+            batch=5,
+            concurrency=2,
+            idle_seconds=0.05,
+        )
+    )
+    await asyncio.sleep(2.5)
+    stop.set()
+    await loop
+    await presence.stop()
+    assert [(r.status, r.error) for r in await deliveries(app) if r.status != "sent"] == []
+    assert len(sender.sent) == 13  # recorded late, never sent twice
