@@ -149,7 +149,7 @@ def run(
                 return
             if role != "all":
                 fail(f"--role {role} needs Telegram or WeChat configured (the console is 'all')")
-            clock = scheduler.build(linli, {})
+            clock = scheduler.build(linli, {}, start_now=False)
             clock.start()
             try:
                 await console.chat(linli, user)

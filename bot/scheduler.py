@@ -7,6 +7,7 @@ own loop (bot.workers.send_forever), not by the clock.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -18,18 +19,19 @@ from bot.canteen_jobs import daily_prompts, kitchen_lists, place_standing_orders
 from bot.outbox_sender import ChannelSender
 
 
-def build(app: App, senders: dict[str, ChannelSender]) -> AsyncIOScheduler:
-    """Create the scheduler with linli's jobs (not started)."""
+def build(app: App, senders: dict[str, ChannelSender], start_now: bool = True) -> AsyncIOScheduler:
+    """Create the scheduler with linli's jobs (not started).
+
+    ``start_now`` runs every job at once on start (a scheduler taking over from another);
+    the console, which may stop a moment later, lets them wait for their first interval.
+    """
     config = app.config
     scheduler = AsyncIOScheduler(timezone=config.community.timezone)
     # A job missed while down runs once at start (coalesced), never once per missed run; the
     # first run is at start, so a new scheduler instance takes over without waiting.
-    common = {
-        "coalesce": True,
-        "max_instances": 1,
-        "misfire_grace_time": 60,
-        "next_run_time": datetime.now(UTC),
-    }
+    common: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+    if start_now:
+        common["next_run_time"] = datetime.now(UTC)
     settings = app.dispatcher.settings
     wechat = senders.get("wechat")
     mass = None
