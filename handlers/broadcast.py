@@ -14,8 +14,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from handlers import activity_texts as T
 from handlers import texts
 from handlers.activity_staff import parse_when
@@ -29,7 +27,6 @@ from storage import audit, tags
 from storage import broadcasts as store
 from storage.activity_models import Activity
 from storage.broadcast_models import Broadcast, BroadcastKind, BroadcastStatus
-from storage.models import Resident
 from storage.scoping import Scope
 
 router = Router("broadcast")
@@ -291,13 +288,12 @@ async def tag(ctx: Context) -> list[Reply]:
     if len(words) not in (2, 3) or (len(words) == 3 and words[2] != "取消"):
         return [Reply("用法:/tag 居民称呼 标签 [取消],例如 /tag 张阿姨 志愿者")]
     name, label = words[0], words[1][:30]
-    stmt = ctx.working_scope().apply(select(Resident), Resident.community_id)
-    found = list(await ctx.session.scalars(stmt.where(Resident.display_name == name)))
-    if len(found) != 1:
-        return [Reply(f"找到 {len(found)} 位叫“{name}”的居民;请用准确的称呼。")]
+    resident, problem = await ctx.staff_pick(name)
+    if resident is None:
+        return problem
     if len(words) == 3:
-        await tags.untag(ctx.session, [found[0].id], label)
+        await tags.untag(ctx.session, [resident.id], label)
         return [Reply(f"已去掉 {name} 的标签“{label}”。")]
-    await tags.tag(ctx.session, [found[0].id], label)
-    now = await tags.tags_of(ctx.session, found[0].id)
+    await tags.tag(ctx.session, [resident.id], label)
+    now = await tags.tags_of(ctx.session, resident.id)
     return [Reply(f"{name} 的标签:{'、'.join(now)}。")]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
@@ -18,7 +17,6 @@ from nlp.meals import date_slot
 from storage import audit
 from storage import canteen as store
 from storage.models import Resident
-from storage.scoping import Scope
 
 router = Router("canteen_staff")
 
@@ -80,11 +78,10 @@ async def eligible(ctx: Context) -> list[Reply]:
     name, _, flag = ctx.args.partition(" ")
     if not name:
         return [Reply("用法:/eligible 居民称呼 [取消]")]
-    stmt = Scope.apply(ctx.working_scope(), select(Resident), Resident.community_id)
-    found = [r for r in await ctx.session.scalars(stmt.where(Resident.display_name == name))]
-    if len(found) != 1:
-        return [Reply(f"找到 {len(found)} 位叫“{name}”的居民;请用准确的称呼。")]
-    found[0].delivery_eligible = flag.strip() != "取消"
-    await audit.record(ctx.session, ctx.actor, "meal.delivery_eligible", target=str(found[0].id))
-    state = "可以送餐" if found[0].delivery_eligible else "不再送餐"
+    resident, problem = await ctx.staff_pick(name)
+    if resident is None:
+        return problem
+    resident.delivery_eligible = flag.strip() != "取消"
+    await audit.record(ctx.session, ctx.actor, "meal.delivery_eligible", target=str(resident.id))
+    state = "可以送餐" if resident.delivery_eligible else "不再送餐"
     return [Reply(f"已登记:{name} {state}。")]

@@ -124,6 +124,16 @@ class Context:
             return Scope.of(self.staff_community_id)
         return self.staff_scope
 
+    async def staff_pick(self, name: str) -> tuple[Resident | None, list[Reply]]:
+        """Find the one resident in the working scope called ``name`` (for a staff command).
+
+        Returns the resident, or None and what to tell staff (none or several by that name).
+        """
+        found = await residents.named(self.session, self.working_scope(), name)
+        if len(found) != 1:
+            return None, [Reply(f"找到 {len(found)} 位叫“{name}”的居民;请用准确的称呼。")]
+        return found[0], []
+
     async def ask(
         self,
         state: str,

@@ -20,6 +20,7 @@ from storage.models import (
     StaffMember,
     SuggestionEvent,
 )
+from storage.scoping import Scope
 from storage.types import UTCDateTime, utcnow
 
 
@@ -159,3 +160,9 @@ async def in_community(session: AsyncSession, community_id: int) -> list[Residen
     """Return the residents of a community."""
     stmt = select(Resident).where(Resident.community_id == community_id).order_by(Resident.id)
     return list(await session.scalars(stmt))
+
+
+async def named(session: AsyncSession, scope: Scope, name: str) -> list[Resident]:
+    """Return the residents in a staff scope called exactly ``name``."""
+    stmt = scope.apply(select(Resident), Resident.community_id)
+    return list(await session.scalars(stmt.where(Resident.display_name == name)))
