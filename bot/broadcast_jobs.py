@@ -53,7 +53,7 @@ async def broadcast_tick(
     now = now or utcnow()
     written = 0
     async with transaction(maker) as session:
-        due = [b.id for b in await broadcasts.due(session, now)]
+        due = await broadcasts.due(session, now)
     for broadcast_id in due:  # each in its own transaction: one failing blocks no other
         try:
             async with transaction(maker) as session:
@@ -119,7 +119,7 @@ async def _mass_sends(
             rows = await broadcasts.take(session, broadcast_id, WECHAT, now)
             if used >= mass.quota:
                 item.wechat_mass = "refused: the account's mass-send quota is used up"
-                await broadcasts.release(session, [i for i, _ in rows], now)
+                await outbox.release_untried(session, [i for i, _ in rows], now)
                 continue
             item.wechat_mass = "sending"
         try:
@@ -135,7 +135,7 @@ async def _mass_sends(
             assert item is not None
             item.wechat_mass = outcome
             if msg_id is None:
-                await broadcasts.release(session, [i for i, _ in rows], now)
+                await outbox.release_untried(session, [i for i, _ in rows], now)
                 continue
             item.wechat_mass_msg_id, item.wechat_mass_at = msg_id or None, now
             await outbox.mark_sent(session, [(i, msg_id or None) for i, _ in rows], now)

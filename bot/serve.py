@@ -124,6 +124,7 @@ async def _send(app: App, senders: dict[str, Any], stop: asyncio.Event, me: Pres
         worker_timeout=timedelta(seconds=outbox.worker_timeout_seconds),
         quiet_now=lambda: quiet.holds(datetime.now(zone)),
         healthy=me.healthy,
+        read_maker=app.read_maker,
     )
 
 

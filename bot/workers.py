@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.outbox_sender import WORKER_TIMEOUT, ChannelSender, Claimed, Recorder, claim, send_one
-from storage import broadcasts, workers
+from storage import outbox, workers
 from storage.broadcast_models import Worker
 from storage.engine import transaction
 from storage.types import utcnow
@@ -125,6 +125,7 @@ async def send_forever(
     worker_timeout: timedelta = WORKER_TIMEOUT,
     quiet_now: Callable[[], bool] = lambda: False,
     healthy: Callable[[], bool] = lambda: True,
+    read_maker: async_sessionmaker[AsyncSession] | None = None,
 ) -> None:
     """Deliver due outbox rows until ``stop`` is set, as a pipeline.
 
@@ -148,7 +149,9 @@ async def send_forever(
                 await recorder.flush_if_due()
                 if healthy() and dropped:
                     async with transaction(maker) as session:
-                        await broadcasts.release(session, dropped, utcnow(), claimed_by=worker_id)
+                        await outbox.release_untried(
+                            session, dropped, utcnow(), claimed_by=worker_id
+                        )
                     dropped.clear()
             except Exception:  # the database may be away for a moment; the loop goes on
                 log.warning("recording outcomes failed; trying again shortly", exc_info=True)
@@ -187,13 +190,13 @@ async def send_forever(
                 busy[0] -= 1
 
     tasks = [asyncio.create_task(send()) for _ in range(max(1, concurrency))]
-    sharing = asyncio.create_task(share_pauses(maker, senders, stop))
+    sharing = asyncio.create_task(share_pauses(maker, senders, stop, read_maker))
     try:
         await feed()
         while not queue.empty():  # hand back what was claimed but not started
             leftover = [queue.get_nowait() for _ in range(queue.qsize())]
             async with transaction(maker) as session:
-                await broadcasts.release(session, [r.row_id for r in leftover], utcnow())
+                await outbox.release_untried(session, [r.row_id for r in leftover], utcnow())
         for _ in range(100):  # let the sends under way finish (ten seconds at most)
             if not busy[0]:
                 break
@@ -207,28 +210,37 @@ async def send_forever(
 
 
 async def share_pauses(
-    maker: async_sessionmaker[AsyncSession], senders: dict[str, ChannelSender], stop: asyncio.Event
+    maker: async_sessionmaker[AsyncSession],
+    senders: dict[str, ChannelSender],
+    stop: asyncio.Event,
+    read_maker: async_sessionmaker[AsyncSession] | None = None,
 ) -> None:
     """Keep every process's "retry after" in step: publish ours, and obey the others'.
 
     A channel with a rate limiter (Telegram) pauses all its sends here within
-    PAUSE_POLL_SECONDS of another worker being told to wait.
+    PAUSE_POLL_SECONDS of another worker being told to wait. Looking costs a read (through
+    ``read_maker``: on SQLite it takes no write lock); only a pause heard here is written.
     """
     limiters = {n: s.limiter for n, s in senders.items() if hasattr(s, "limiter")}  # type: ignore[attr-defined]
+    if not limiters:
+        return  # nothing here can be paused
     heard: list[tuple[str, float]] = []
     for name, limiter in limiters.items():
         limiter.on_pause = lambda seconds, name=name: heard.append((name, seconds))
     while not stop.is_set():
         try:
-            async with transaction(maker) as session:
-                now = utcnow()
-                while heard:
-                    name, seconds = heard.pop()
-                    until = now + timedelta(seconds=seconds)
-                    await workers.pause(session, name, until, "retry after")
-                for name, until in (await workers.paused(session, now)).items():
-                    if name in limiters:
-                        limiters[name].pause_for((until - now).total_seconds())
+            now = utcnow()
+            if heard:
+                async with transaction(maker) as session:
+                    while heard:
+                        name, seconds = heard.pop()
+                        until = now + timedelta(seconds=seconds)
+                        await workers.pause(session, name, until, "retry after")
+            async with (read_maker or maker)() as session:
+                paused = await workers.paused(session, now)
+            for name, until in paused.items():
+                if name in limiters:
+                    limiters[name].pause_for((until - now).total_seconds())
         except Exception:
             log.warning("could not share send pauses", exc_info=True)
         with contextlib.suppress(TimeoutError):

@@ -110,13 +110,11 @@ async def fan_out(
     return written
 
 
-async def due(session: AsyncSession, now: datetime) -> list[Broadcast]:
-    """Claim the scheduled broadcasts whose time has come (locked: one process fans out)."""
-    stmt = select(Broadcast).where(
+async def due(session: AsyncSession, now: datetime) -> list[int]:
+    """Return the ids of scheduled broadcasts whose time has come (each locked by due_one)."""
+    stmt = select(Broadcast.id).where(
         Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
     return list(await session.scalars(stmt.order_by(Broadcast.send_at)))
 
 
@@ -235,24 +233,6 @@ async def take(
         .returning(OutboxMessage.id, OutboxMessage.recipient)
     )
     return [(row_id, recipient) for row_id, recipient in await session.execute(stmt)]
-
-
-async def release(
-    session: AsyncSession, row_ids: list[int], now: datetime, claimed_by: str | None = None
-) -> None:
-    """Give claimed, untried deliveries back to the senders, due now.
-
-    With ``claimed_by``, only rows that worker still holds (another may have taken them over).
-    """
-    if row_ids:
-        stmt = update(OutboxMessage).where(
-            OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.SENDING
-        )
-        if claimed_by is not None:
-            stmt = stmt.where(OutboxMessage.claimed_by == claimed_by)
-        await session.execute(
-            stmt.values(status=OutboxStatus.PENDING, not_before=now, claimed_by=None)
-        )
 
 
 async def mass_sends_since(session: AsyncSession, since: datetime) -> int:

@@ -295,6 +295,24 @@ async def retry_later(
     return status
 
 
+async def release_untried(
+    session: AsyncSession, row_ids: list[int], now: datetime, claimed_by: str | None = None
+) -> None:
+    """Give claimed, untried deliveries back to the senders, due now.
+
+    With ``claimed_by``, only rows that worker still holds (another may have taken them over).
+    """
+    if row_ids:
+        stmt = update(OutboxMessage).where(
+            OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.SENDING
+        )
+        if claimed_by is not None:
+            stmt = stmt.where(OutboxMessage.claimed_by == claimed_by)
+        await session.execute(
+            stmt.values(status=OutboxStatus.PENDING, not_before=now, claimed_by=None)
+        )
+
+
 async def release_stale(session: AsyncSession, before: datetime, live_workers: Any = None) -> int:
     """Mark rows stuck in ``sending`` (their sender died) for one retry, or failed after two.
 
