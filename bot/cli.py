@@ -84,7 +84,8 @@ async def _open(create_default: bool = True):
     logging.basicConfig(
         level=config.log.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("apscheduler", "alembic"):
+    # httpx logs every request at INFO, and a Bot API request's URL holds the bot's token.
+    for noisy in ("apscheduler", "alembic", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return await open_app(config, create_default=create_default)
 
@@ -373,8 +374,7 @@ def suggestions_export(
         fail(f"--format must be csv or jsonl, not {format!r}")
 
     async def main() -> None:
-        from bot.export import write_rows
-        from storage import suggestions as store
+        from bot.export import export_suggestions
         from storage.scoping import Scope
 
         linli = await _open(create_default=False)
@@ -382,10 +382,10 @@ def suggestions_export(
             async with linli.read_maker() as session:
                 community_id = await _community_id(session, community)
                 scope = Scope.operator() if community_id is None else Scope.of(community_id)
-                rows = await store.export_rows(session, scope, with_names=with_names)
+                # Streamed to the file as rows come, not gathered first (bounded memory).
+                await export_suggestions(session, scope, format, out, with_names=with_names)
         finally:
             await linli.close()
-        write_rows(rows, format, out)
 
     _run(main)
 

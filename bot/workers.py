@@ -62,19 +62,25 @@ class Presence:
         self.last_beat = float("-inf")  # time.monotonic() of the last beat that was recorded
         self.id = uuid.uuid4().hex[:16]
         self.on_senders = on_senders
+        self.settled_at = 0.0  # time.monotonic() from which this worker may send
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Register, then beat in the background."""
         async with transaction(self.maker) as session:
             await workers.register(session, self._row())
-        await self._beat()
+        others = await self._beat() > 1
+        if others:
+            # The others still send at a share of the rate that leaves none for this one until
+            # their next beat counts it: sending before then would go over the bot's limit.
+            self.settled_at = time.monotonic() + self.timeout.total_seconds() / 4 * 1.2
         self._task = asyncio.create_task(self._run())
 
     def _row(self) -> Worker:
         return Worker(id=self.id, role=self.role, host=socket.gethostname(), pid=os.getpid())
 
-    async def _beat(self) -> None:
+    async def _beat(self) -> int:
+        """Record a beat; return how many sending workers are alive (this one included)."""
         now = utcnow()
         async with transaction(self.maker) as session:
             if not await workers.beat(session, self.id, now):
@@ -85,14 +91,16 @@ class Presence:
         self.last_beat = time.monotonic()
         if self.on_senders is not None:
             self.on_senders(live)
+        return live
 
     def healthy(self) -> bool:
-        """Tell whether a beat was recorded within half the timeout.
+        """Tell whether this worker may send: it has joined, and beat within half the timeout.
 
-        If not, the others may soon take this worker for dead and its rows over: it must not
-        send them.
+        Without a recent beat the others may soon take this worker for dead and its rows over:
+        it must not send them. A worker joining others waits until they have counted it.
         """
-        return time.monotonic() - self.last_beat < self.timeout.total_seconds() / 2
+        now = time.monotonic()
+        return now >= self.settled_at and now - self.last_beat < self.timeout.total_seconds() / 2
 
     async def _run(self) -> None:
         while True:

@@ -363,6 +363,31 @@ async def test_a_worker_that_cannot_beat_sends_nothing(app) -> None:
     assert len(sender.sent) == 13
 
 
+async def test_a_joining_worker_sends_only_once_the_others_count_it(app) -> None:
+    import asyncio
+
+    from bot.workers import Presence
+
+    heard: list[tuple[str, int]] = []
+    timeout = timedelta(seconds=4)  # beats every second
+    first = Presence(app.maker, "worker", lambda n: heard.append(("first", n)), timeout)
+    await first.start()
+    assert first.healthy()  # alone: sends at once, at the whole rate
+    second = Presence(app.maker, "worker", lambda n: heard.append(("second", n)), timeout)
+    await second.start()
+    assert heard == [("first", 1), ("second", 2)]
+    # Until the first one's next beat it still sends at the whole rate: the second must wait.
+    assert not second.healthy()
+    for _ in range(100):  # up to 5 s; it joins after 1.2 s
+        if second.healthy():
+            break
+        await asyncio.sleep(0.05)
+    assert second.healthy()
+    assert ("first", 2) in heard  # by then the first has taken its half
+    await second.stop()
+    await first.stop()
+
+
 async def test_rows_held_back_while_unhealthy_are_handed_back(app) -> None:
     import asyncio
 

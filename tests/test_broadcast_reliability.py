@@ -18,6 +18,7 @@ import pytest
 from bot.app import open_app
 from tests.broadcast_harness import (
     FIRST_CHAT,
+    TOKEN,
     Worker,
     outcomes,
     seed,
@@ -113,6 +114,8 @@ def test_two_workers_send_each_message_once(pg: str, peer: Peer, tmp_path: Path)
     senders = sql(pg, "SELECT count(DISTINCT claimed_by) FROM outbox WHERE broadcast_id = 1")
     assert senders == [(2,)]  # both took part
     assert leaders == 1  # one scheduler
+    for worker in workers:  # a request's URL holds the bot's token: never logged
+        assert TOKEN not in worker.log.read_text(errors="replace")
 
 
 def test_flood_control_and_blocked_users(pg: str, peer: Peer, tmp_path: Path) -> None:
