@@ -185,17 +185,15 @@ def suggestions_export(app: App, slug: str, fmt: str, out: Path) -> Callable[[],
     """Return a call doing what ``linli suggestions export --community SLUG`` does."""
 
     async def call() -> str:
-        from bot.export import write_rows
+        from bot.export import export_suggestions
         from storage import communities
-        from storage import suggestions as store
         from storage.scoping import Scope
 
         async with app.read_maker() as session:
             community = await communities.get_by_slug(session, slug)
             assert community is not None
-            rows = await store.export_rows(session, Scope.of(community.id))
-        write_rows(rows, fmt, out)
-        return f"{len(rows):,} rows, {megabytes(out):.1f} MB"
+            rows = await export_suggestions(session, Scope.of(community.id), fmt, out)
+        return f"{rows:,} rows, {megabytes(out):.1f} MB"
 
     return call
 

@@ -375,17 +375,23 @@ def suggestions_export(
 
     async def main() -> None:
         from bot.export import export_suggestions
+        from storage.engine import check_connection, create_engine, session_factory
+        from storage.migrate import upgrade
         from storage.scoping import Scope
 
-        linli = await _open(create_default=False)
+        # The database alone, not _open(): the dispatcher's handlers and language models it
+        # loads took longer than exporting the largest community.
+        engine = create_engine(_config().database.url)
         try:
-            async with linli.read_maker() as session:
+            await check_connection(engine)
+            await upgrade(engine)
+            async with session_factory(engine, read_only=True)() as session:
                 community_id = await _community_id(session, community)
                 scope = Scope.operator() if community_id is None else Scope.of(community_id)
                 # Streamed to the file as rows come, not gathered first (bounded memory).
                 await export_suggestions(session, scope, format, out, with_names=with_names)
         finally:
-            await linli.close()
+            await engine.dispose()
 
     _run(main)
 

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-FIELDS = [
-    "id",
-    "community",
-    "created_at",
-    "topic",
-    "confidence",
-    "status",
-    "text",
-    "supporters",
-    "rating",
-]
+from storage import suggestion_export as store
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.scoping import Scope
 
 
 def spreadsheet_safe(value: Any) -> Any:
     """Keep text such as "=HYPERLINK(...)" text in a spreadsheet, never a formula.
 
     Residents write the names, notes and suggestions exported here; a cell starting with one of
-    these characters would run as a formula when staff open the file.
+    these characters would run as a formula when staff open the file. (The PostgreSQL export
+    does the same in SQL: storage.suggestions._FORMULA_STARTS.)
     """
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -38,18 +36,58 @@ def safe_row(row: dict[str, Any]) -> dict[str, Any]:
     return {key: spreadsheet_safe(value) for key, value in row.items()}
 
 
-def write_rows(rows: Sequence[dict[str, Any]], fmt: str, out: Path | None) -> None:
-    """Write rows to ``out`` (stdout when None) in ``csv`` or ``jsonl``."""
-    fields = FIELDS + (["resident"] if rows and "resident" in rows[0] else [])
-    handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+@contextmanager
+def _output(out: Path | None) -> Iterator[TextIO]:
+    """Open ``out`` for writing (stdout when None); remove a file left half-written by an error.
+
+    Rows are written as they arrive from the database, so a failure midway would leave a
+    file that looks like a whole export.
+    """
+    if out is None:
+        yield sys.stdout
+        return
+    handle = out.open("w", encoding="utf-8", newline="")
     try:
+        with handle:
+            yield handle
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+
+
+async def export_suggestions(
+    session: AsyncSession, scope: Scope, fmt: str, out: Path | None, *, with_names: bool = False
+) -> int:
+    """Write a scope's suggestions to ``out`` (stdout when None) as ``csv`` or ``jsonl``.
+
+    CSV cells are spreadsheet-safe; JSON lines keep the text as written. PostgreSQL writes the
+    file itself (COPY); elsewhere rows are streamed through Python, to the same bytes. Return
+    the number of rows written.
+    """
+    with _output(out) as handle:
+        if session.get_bind().dialect.name == "postgresql":
+            decoder = codecs.getincrementaldecoder("utf-8")()
+
+            def write(data: bytes) -> None:
+                handle.write(decoder.decode(data))
+
+            written = await store.copy_export(session, scope, fmt, write, with_names=with_names)
+            handle.write(decoder.decode(b"", final=True))  # fails on a cut-off character
+            return written
+        fields = store.export_fields(with_names)
+        rows = store.stream_export_rows(session, scope, with_names)
+        written = 0
         if fmt == "csv":
             writer = csv.writer(handle)
             writer.writerow(fields)
-            writer.writerows([spreadsheet_safe(row.get(f)) for f in fields] for row in rows)
+            async for part in rows:
+                writer.writerows([spreadsheet_safe(value) for value in row] for row in part)
+                written += len(part)
         else:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    finally:
-        if out:
-            handle.close()
+            async for part in rows:
+                handle.writelines(
+                    json.dumps(dict(zip(fields, row, strict=True)), ensure_ascii=False) + "\n"
+                    for row in part
+                )
+                written += len(part)
+        return written

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.dialect import insert_once
 from storage.models import (
     ACTIVE_STATUSES,
-    Community,
-    Resident,
     Suggestion,
     SuggestionEvent,
     SuggestionRating,
@@ -217,69 +214,3 @@ async def recent_photo_refs(session: AsyncSession, channel: str, since: datetime
 async def any_stored(session: AsyncSession) -> bool:
     """Tell whether any suggestion is stored at all."""
     return await session.scalar(select(Suggestion.id).limit(1)) is not None
-
-
-async def export_rows(
-    session: AsyncSession, scope: Scope, with_names: bool = False, batch: int = 1000
-) -> Sequence[dict[str, Any]]:
-    """Return the export fields of every suggestion in a scope, by number."""
-    supporters = (
-        select(func.count())
-        .where(SuggestionSupporter.suggestion_id == Suggestion.id)
-        .correlate(Suggestion)
-        .scalar_subquery()
-    )
-    rating = (
-        select(func.avg(SuggestionRating.score))
-        .where(SuggestionRating.suggestion_id == Suggestion.id)
-        .correlate(Suggestion)
-        .scalar_subquery()
-    )
-    columns = [
-        Suggestion.id,
-        Community.slug,
-        Suggestion.created_at,
-        Suggestion.topic,
-        Suggestion.confidence,
-        Suggestion.status,
-        Suggestion.text,
-        supporters,
-        rating,
-    ]
-    # Plain columns, not ORM objects: building 40,000 objects was most of an export's time.
-    stmt = select(*columns).join(Community, Community.id == Suggestion.community_id)
-    if with_names:
-        stmt = stmt.add_columns(Resident.display_name).outerjoin(
-            Resident, Resident.id == Suggestion.resident_id
-        )
-    stmt = scope.apply(stmt.order_by(Suggestion.id), Suggestion.community_id)
-    rows = []
-    result = await session.stream(stmt.execution_options(yield_per=batch))
-    async for part in result.partitions():
-        for (
-            number,
-            slug,
-            created,
-            topic,
-            confidence,
-            status,
-            text,
-            n_supporters,
-            avg,
-            *name,
-        ) in part:
-            row: dict[str, Any] = {
-                "id": number,
-                "community": slug,
-                "created_at": created.isoformat(),
-                "topic": topic,
-                "confidence": confidence,
-                "status": status,
-                "text": text,
-                "supporters": n_supporters,
-                "rating": round(float(avg), 2) if avg is not None else None,
-            }
-            if with_names:
-                row["resident"] = name[0]
-            rows.append(row)
-    return rows

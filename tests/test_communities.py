@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage import communities, staff
+from storage import communities, staff, suggestion_export
 from storage import suggestions as store
 from storage.engine import transaction
 from storage.models import Resident
@@ -75,7 +75,7 @@ async def test_staff_of_one_community_cannot_see_another(app) -> None:
     async with app.read_maker() as session:
         assert await store.get_scoped(session, Scope.of(west), 1) is None
         assert (await store.get_scoped(session, Scope.of(east), 1)) is not None
-        rows = await store.export_rows(session, Scope.of(west))
+        rows = await suggestion_export.export_rows(session, Scope.of(west))
         assert [r["id"] for r in rows] == [2]
         assert await store.list_active(session, Scope.of(west)) != []
 
