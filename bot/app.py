@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -20,12 +21,16 @@ from handlers import (
     help,
     onboarding,
     phone,
+    poll_create,
+    poll_staff,
+    polls,
     staff,
     subscriptions,
     suggestions,
 )
 from handlers.broadcast_rules import QuietHours
 from handlers.canteen_rules import CanteenRules
+from handlers.chart_spec import Chart, DrawChart
 from handlers.context import Settings
 from handlers.dispatcher import Dispatcher
 from storage import communities
@@ -50,6 +55,9 @@ ROUTERS = (
     canteen_standing.router,
     broadcast.router,
     subscriptions.router,
+    polls.router,
+    poll_staff.router,
+    poll_create.router,
 )
 
 
@@ -66,7 +74,20 @@ def handler_settings(config: Config) -> Settings:
         timezone=config.community.timezone,
         canteen=canteen_rules(config),
         quiet_hours=QuietHours(config.broadcast.quiet_start, config.broadcast.quiet_end),
+        draw_chart=chart_drawer(config),
     )
+
+
+def chart_drawer(config: Config) -> DrawChart:
+    """Return the function that draws results charts into the media directory."""
+    directory = Path(config.wechat.media_dir) / "charts"
+
+    async def draw(chart: Chart) -> str | None:
+        from bot.charts import draw_async  # matplotlib loads on the first chart, not at start
+
+        return await draw_async(chart, directory)
+
+    return draw
 
 
 def canteen_rules(config: Config) -> CanteenRules:

@@ -8,6 +8,7 @@ repeated fan-out add nothing.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,6 +71,11 @@ async def broadcast_tick(
     return written
 
 
+def _local(image: str | None) -> bool:
+    """Tell whether a broadcast's picture is a file here (one stat: not worth a thread)."""
+    return bool(image) and os.path.isfile(image or "")
+
+
 async def fan_out(
     session: AsyncSession,
     broadcast: Broadcast,
@@ -89,7 +95,9 @@ async def fan_out(
     scope = Scope(None if only is None else frozenset({only}))  # None: every community
     # Ages count by the community's year (the preview did the same).
     written = await broadcasts.fan_out(session, broadcast, scope, now, not_before, local.year)
-    to_tag = mass and broadcast.audience.get("kind") == "tag"
+    # A mass send is text only: a picture WeChat can be sent (a local file, such as a poll's
+    # results chart) goes one by one instead. (A Telegram photo never reaches WeChat.)
+    to_tag = mass and broadcast.audience.get("kind") == "tag" and not _local(broadcast.image)
     if to_tag and await broadcasts.hold(session, broadcast.id, WECHAT, not_before + MASS_HOLD):
         broadcast.wechat_mass = "waiting"
     log.info("broadcast %s: %s deliveries written", broadcast.id, written)

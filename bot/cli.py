@@ -56,6 +56,14 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def check_table_format(format: str, out: Path | None) -> None:
+    """Refuse a table export's --format other than csv/xlsx, and xlsx without --out."""
+    if format not in ("csv", "xlsx"):
+        fail(f"--format must be csv or xlsx, not {format!r}")
+    if format == "xlsx" and out is None:
+        fail("--format xlsx needs --out FILE")
+
+
 def _run(make: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine, turning config and database problems into clear errors."""
     from bot.config import ConfigError
@@ -435,10 +443,7 @@ def events_export(
     out: Annotated[Path | None, typer.Option(help="file to write (csv: default stdout)")] = None,
 ) -> None:
     """Export an activity's sign-ups with check-in codes."""
-    if format not in ("csv", "xlsx"):
-        fail(f"--format must be csv or xlsx, not {format!r}")
-    if format == "xlsx" and out is None:
-        fail("--format xlsx needs --out FILE")
+    check_table_format(format, out)
 
     async def main() -> bytes | str:
         from zoneinfo import ZoneInfo
@@ -497,10 +502,7 @@ def orders_export(
     """Export a day's orders for the kitchen (by meal and address)."""
     from datetime import date as date_type
 
-    if format not in ("csv", "xlsx"):
-        fail(f"--format must be csv or xlsx, not {format!r}")
-    if format == "xlsx" and out is None:
-        fail("--format xlsx needs --out FILE")
+    check_table_format(format, out)
     try:
         wanted = date_type.fromisoformat(day)
     except ValueError:
@@ -563,3 +565,7 @@ from bot.cli_broadcast import broadcast_app, residents_app  # noqa: E402
 
 app.add_typer(residents_app, name="residents")
 app.add_typer(broadcast_app, name="broadcast")
+
+from bot.cli_polls import polls_app  # noqa: E402
+
+app.add_typer(polls_app, name="polls")

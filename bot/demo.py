@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.poll_specs import read_spec, to_rows
 from nlp import similarity
 from nlp.topics import classify
-from storage import activities, canteen, communities, residents, staff
+from storage import activities, canteen, communities, polls, residents, staff
 from storage import suggestions as store
 from storage.activity_models import Activity, ActivitySlot
 from storage.models import SuggestionStatus
+from storage.scoping import Scope
 from storage.types import utcnow
 
 DEMO_STAFF = "小王"
@@ -58,6 +60,7 @@ async def seed(session: AsyncSession) -> int:
         added += 1
     await seed_activities(session, community.id)
     await seed_canteen(session, community.id)
+    await seed_poll(session, community.id)
     return added
 
 
@@ -137,3 +140,45 @@ async def seed_activities(
         session.add(ActivitySlot(activity_id=haircut.id, starts_at=start))
     await session.flush()
     return 3
+
+
+DEMO_POLL = {
+    "title": "服务中心二楼做什么",
+    "intro": "社区服务中心二楼要改造,想听听每家的意见。",
+    "per_household": True,
+    "results": "live",
+    "question": [
+        {
+            "text": "二楼最需要做成什么?",
+            "options": ["老年食堂", "儿童托管", "健身房", "图书阅览室", "其他"],
+        },
+        {
+            "text": "您家最常用哪些服务?",
+            "options": ["助餐", "理发", "义诊", "代收快递", "家电维修"],
+            "max": 3,
+        },
+        {"text": "您对现在一楼服务站满意吗?", "kind": "rating"},
+        {"text": "您愿意做志愿者吗?", "options": ["愿意", "不愿意"]},
+        {
+            "text": "您什么时间方便参加志愿服务?",
+            "options": ["工作日白天", "工作日晚上", "周末"],
+            "max": 3,
+            "skip_if": {"question": 4, "option": 2},
+        },
+        {"text": "还有什么想说的?", "kind": "text", "required": False},
+    ],
+}
+
+
+async def seed_poll(
+    session: AsyncSession, community_id: int, timezone: str = "Asia/Shanghai"
+) -> int:
+    """Add one open sample questionnaire (once); return how many were added."""
+    if await polls.recent(session, Scope.of(community_id), limit=1):
+        return 0
+    zone, now = ZoneInfo(timezone), utcnow()
+    day = (now + timedelta(days=14)).astimezone(zone).date()
+    spec = read_spec({**DEMO_POLL, "closes": datetime.combine(day, time(18, 0)).isoformat()})
+    poll, questions = to_rows(spec, community_id, zone, now, "")
+    await polls.create(session, poll, questions)
+    return 1

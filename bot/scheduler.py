@@ -17,6 +17,7 @@ from bot.app import App
 from bot.broadcast_jobs import MassSend, broadcast_tick
 from bot.canteen_jobs import daily_prompts, kitchen_lists, place_standing_orders
 from bot.outbox_sender import ChannelSender
+from bot.poll_jobs import poll_tick
 
 
 def build(app: App, senders: dict[str, ChannelSender], start_now: bool = True) -> AsyncIOScheduler:
@@ -64,6 +65,14 @@ def build(app: App, senders: dict[str, ChannelSender], start_now: bool = True) -
         minutes=1,
         args=[app.maker, config.community.timezone],
         id="activities",
+        **common,
+    )
+    scheduler.add_job(
+        poll_tick,
+        "interval",
+        minutes=1,
+        args=[app.maker, config.community.timezone, settings.draw_chart],
+        id="polls",
         **common,
     )
     # The canteen's minute jobs each look for their own due work (once per day and meal).

@@ -30,7 +30,7 @@ ORDER_NO = frozenset({"不订了", "不订"})
 ADDRESS = "meal.address"
 WEEKDAYS = "一二三四五六日"
 ADDRESS_NOTE = "地址只用于送餐,只给食堂和社区工作人员看;发送“删除地址”随时可删。"
-_ADDRESS = re.compile(r"(\d{1,3})\s*(?:栋|号楼|幢)\s*(?:(\d{1,2})\s*单元)?\s*(\d{2,5})?")
+ADDRESS_PATTERN = re.compile(r"(\d{1,3})\s*(?:栋|号楼|幢)\s*(?:(\d{1,2})\s*单元)?\s*(\d{2,5})?")
 
 
 def community_zone(ctx: Context) -> ZoneInfo:
@@ -136,7 +136,7 @@ async def order(ctx: Context) -> list[Reply]:
         "quantity": quantity,
         "delivery": bool(slots["delivery"]),
     }
-    if plan["delivery"] and (written := _ADDRESS.search(ctx.text)):
+    if plan["delivery"] and (written := ADDRESS_PATTERN.search(ctx.text)):
         plan["address"], plan["address_parts"] = _written_address(written), written.groups()
     return await _check_and_read_back(ctx, plan)
 
@@ -213,17 +213,18 @@ async def _read_back(ctx: Context, plan: dict[str, Any], lead: list[str]) -> lis
 async def address_given(ctx: Context) -> list[Reply] | None:
     """Remember the delivery address asked for, then read the order back."""
     assert ctx.resident is not None and ctx.state is not None
-    found = _ADDRESS.search(ctx.text)
+    found = ADDRESS_PATTERN.search(ctx.text)
     if not found:
         return [Reply("请写楼号、单元和门牌,例如“3栋2单元502”;发送 0 返回。")] if ctx.text else None
-    _keep_address(ctx, found)
+    keep_address(ctx, found)
     if "day" not in ctx.state.data:  # 修改地址, not an order
         await ctx.done()
         return [Reply(f"已记下送餐地址:{_address(ctx)}。")]
     return await _read_back(ctx, dict(ctx.state.data), [])
 
 
-def _keep_address(ctx: Context, found: re.Match[str] | list[str | None]) -> None:
+def keep_address(ctx: Context, found: re.Match[str] | list[str | None]) -> None:
+    """Keep the resident's address (building, unit, room), with their consent recorded."""
     assert ctx.resident is not None
     parts = found.groups() if isinstance(found, re.Match) else found
     ctx.resident.building, ctx.resident.unit, ctx.resident.room = parts
@@ -233,8 +234,8 @@ def _keep_address(ctx: Context, found: re.Match[str] | list[str | None]) -> None
 @router.command("修改地址", "改地址", "送餐地址", words=True)
 async def change_address(ctx: Context) -> list[Reply]:
     """Keep a new delivery address (written after the command, or asked for)."""
-    if found := _ADDRESS.search(ctx.args):
-        _keep_address(ctx, found)
+    if found := ADDRESS_PATTERN.search(ctx.args):
+        keep_address(ctx, found)
         return [Reply(f"已记下送餐地址:{_address(ctx)}。\n{ADDRESS_NOTE}")]
     ask = "请告诉我新的送餐地址,例如“3栋2单元502”。\n" + ADDRESS_NOTE
     return await ctx.ask(ADDRESS, [Reply(ask)], {})
@@ -260,7 +261,7 @@ async def confirm(ctx: Context) -> list[Reply] | None:
     menus = await store.menus_of(ctx.session, ctx.community.id, day)
     unit = (await rules_of(ctx)).price_for(ctx.resident, menus[meal].price_cents, day.year)
     if plan.get("address_parts") and _address(ctx) is None:
-        _keep_address(ctx, plan["address_parts"])
+        keep_address(ctx, plan["address_parts"])
     where = (plan.get("address") or _address(ctx) or "") if plan["delivery"] else ""
     order = MealOrder(
         community_id=ctx.community.id,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.broadcast_rules import QuietHours
 from handlers.canteen_rules import CanteenRules
+from handlers.chart_spec import DrawChart
 from handlers.types import Incoming, Reply
 from storage import conversations, outbox, residents
 from storage import staff as staff_store
@@ -31,6 +32,8 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     canteen: CanteenRules = field(default_factory=CanteenRules)
     quiet_hours: QuietHours = field(default_factory=QuietHours)
+    # Draws a results chart (bot.charts); None: results go as text only.
+    draw_chart: DrawChart | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,11 @@ from storage.broadcast_models import BroadcastKind
 
 router = Router("subscriptions")
 
-NAMES = {BroadcastKind.ACTIVITY: "活动通知", BroadcastKind.NOTICE: "社区通知"}
+NAMES = {
+    BroadcastKind.ACTIVITY: "活动通知",
+    BroadcastKind.NOTICE: "社区通知",
+    BroadcastKind.POLL: "问卷通知",
+}
 
 
 @router.command("退订活动通知", "不要活动通知")
@@ -40,6 +44,18 @@ async def activity_on(ctx: Context) -> list[Reply]:
 async def notice_on(ctx: Context) -> list[Reply]:
     """Hear ordinary notices again."""
     return await _on(ctx, BroadcastKind.NOTICE)
+
+
+@router.command("退订问卷通知", "不要问卷通知")
+async def poll_off(ctx: Context) -> list[Reply]:
+    """Stop invitations to polls, their reminders and results."""
+    return await _off(ctx, BroadcastKind.POLL)
+
+
+@router.command("订阅问卷通知", "恢复问卷通知")
+async def poll_on(ctx: Context) -> list[Reply]:
+    """Hear of polls again."""
+    return await _on(ctx, BroadcastKind.POLL)
 
 
 async def _off(ctx: Context, kind: str) -> list[Reply]:

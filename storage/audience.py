@@ -7,20 +7,23 @@ goes out (a resident who moved in meanwhile gets it):
 - ``{"kind": "building", "building": "3"}``;
 - ``{"kind": "tag", "tag": "老人"}``: residents staff tagged;
 - ``{"kind": "age", "min": 60, "max": 79}``: by birth year (either bound may be missing);
-- ``{"kind": "activity", "activity_id": 12}``: residents signed up (confirmed or waitlisted).
+- ``{"kind": "activity", "activity_id": 12}``: residents signed up (confirmed or waitlisted);
+- ``{"kind": "poll_pending", "poll_id": 3, "base": {...}, "per_household": false}``: those of
+  a poll's audience (``base``) who (or whose household) have not completed it yet.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, select, true
 
 from storage.activity_models import Registration, RegistrationStatus
 from storage.broadcast_models import OptOut, ResidentTag
 from storage.models import Resident
+from storage.poll_models import PollResponse
 
-KINDS = ("all", "building", "tag", "age", "activity")
+KINDS = ("all", "building", "tag", "age", "activity", "poll_pending")
 
 
 def describe(audience: dict[str, Any]) -> str:
@@ -37,6 +40,8 @@ def describe(audience: dict[str, Any]) -> str:
         return f"{low} 岁以上的居民" if low is not None else f"{high} 岁以下的居民"
     if kind == "activity":
         return f"活动 {audience['activity_id']} 的报名者"
+    if kind == "poll_pending":
+        return f"{describe(audience['base'])}中还没填问卷 {audience['poll_id']} 的"
     return "全体居民"
 
 
@@ -64,6 +69,11 @@ def condition(audience: dict[str, Any], year: int) -> ColumnElement[bool]:
             Registration.status.in_((RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)),
         )
         return exists(signed_up)
+    if kind == "poll_pending":
+        return and_(
+            condition(audience["base"], year),
+            ~answered(int(audience["poll_id"]), bool(audience.get("per_household"))),
+        )
     if kind == "all":
         return true()
     raise ValueError(f"unknown audience kind {kind!r}")
@@ -73,3 +83,22 @@ def not_opted_out(kind: str) -> ColumnElement[bool]:
     """Return the condition that a resident did not opt out of broadcasts of ``kind``."""
     opted = select(OptOut.resident_id).where(OptOut.resident_id == Resident.id, OptOut.kind == kind)
     return ~exists(opted)
+
+
+def household_sql() -> ColumnElement[str]:
+    """Return a resident's household key in SQL (as storage.polls.household_of writes it)."""
+    unit = func.coalesce(Resident.unit, "")
+    return "h" + Resident.building + "-" + unit + "-" + Resident.room
+
+
+def answered(poll_id: int, per_household: bool) -> ColumnElement[bool]:
+    """Return the condition that a resident (or their household) completed a poll."""
+    who = (
+        PollResponse.respondent == household_sql()
+        if per_household
+        else PollResponse.resident_id == Resident.id
+    )
+    done = select(PollResponse.id).where(
+        PollResponse.poll_id == poll_id, PollResponse.completed_at.is_not(None), who
+    )
+    return exists(done)

@@ -27,6 +27,7 @@ class BroadcastKind(enum.StrEnum):
 
     NOTICE = "notice"
     ACTIVITY = "activity"
+    POLL = "poll"  # invitations to polls and questionnaires, their reminders and results
 
 
 class Broadcast(Base):
@@ -42,6 +43,8 @@ class Broadcast(Base):
     )
     text: Mapped[str] = mapped_column(Text)
     image: Mapped[str | None] = mapped_column(String(500))
+    # Buttons under the text, as in Reply.to_dict (a poll's invitation: 开始填写).
+    buttons: Mapped[list[Any] | None]
     kind: Mapped[str] = mapped_column(String(20), default=BroadcastKind.NOTICE)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # {"kind": "all" | "building" | "tag" | "age" | "activity", ...}: see storage.audience.

@@ -189,10 +189,12 @@ async def payloads(session: AsyncSession, ids: set[int]) -> dict[int, dict[str, 
     """Return the message of each broadcast (for its delivery rows), by id."""
     if not ids:
         return {}
-    stmt = select(Broadcast.id, Broadcast.text, Broadcast.image).where(Broadcast.id.in_(ids))
+    stmt = select(Broadcast.id, Broadcast.text, Broadcast.image, Broadcast.buttons).where(
+        Broadcast.id.in_(ids)
+    )
     return {
-        i: {"text": text, "buttons": [], "image": image, "edit_message_id": None}
-        for i, text, image in await session.execute(stmt)
+        i: {"text": text, "buttons": buttons or [], "image": image, "edit_message_id": None}
+        for i, text, image, buttons in await session.execute(stmt)
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import String, bindparam, cast, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import inbound
@@ -20,6 +20,7 @@ from storage.models import (
     StaffMember,
     SuggestionEvent,
 )
+from storage.poll_models import PollResponse
 from storage.scoping import Scope
 from storage.types import UTCDateTime, utcnow
 
@@ -114,7 +115,7 @@ async def accounts(session: AsyncSession, resident_id: int) -> list[ChannelAccou
 async def forget(session: AsyncSession, resident: Resident) -> None:
     """Delete a resident's personal data; what they wrote stays, no longer linked to them.
 
-    Suggestions, supporters, ratings and handoffs keep their rows with ``resident_id``
+    Suggestions, supporters, ratings, poll answers and handoffs keep their rows with ``resident_id``
     set to NULL by their foreign keys; messages to them and the raw updates they sent are
     deleted, handoffs closed, and their platform id removed from suggestion histories. Staff
     alerts that quoted them are deleted with the rest of the delivered outbox after 30 days.
@@ -147,6 +148,12 @@ async def forget(session: AsyncSession, resident: Resident) -> None:
             .values(actor="resident")
         )
         await inbound.forget_sender(session, account.channel, account.external_id)
+    # Poll answers still count, anonymously: the household key held their address.
+    await session.execute(
+        update(PollResponse)
+        .where(PollResponse.resident_id == resident.id)
+        .values(respondent="x" + cast(PollResponse.id, String), resident_id=None)
+    )
     await session.delete(resident)
     await session.flush()
 

@@ -64,6 +64,7 @@ async def test_scheduler_has_the_configured_jobs(sqlite_url: str) -> None:
             "housekeeping",
             "kitchen_lists",
             "meal_prompts",
+            "polls",
             "staff_digest",
             "standing_orders",
         ]
@@ -75,6 +76,7 @@ async def test_scheduler_has_the_configured_jobs(sqlite_url: str) -> None:
             "housekeeping",
             "kitchen_lists",
             "meal_prompts",
+            "polls",
             "standing_orders",
         ]
         await plain.close()

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 # Every module that declares tables, so that the metadata is whole.
-from storage import activity_models, broadcast_models, canteen_models  # noqa: F401
+from storage import activity_models, broadcast_models, canteen_models, poll_models  # noqa: F401
 from storage.models import Base
 
 

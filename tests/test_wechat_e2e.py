@@ -374,3 +374,142 @@ async def test_activity_sign_up_by_numbers(linli: Linli) -> None:
     voice = linli.peer.voice_xml(USER, "media-v9", "我的报名。", 12004)
     reply = linli.peer.read_reply((await linli.post(voice)).text, False)
     assert "社区义诊" in reply["Content"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00chart" * 50  # enough of a PNG for WeChat's type check
+
+
+async def live_poll(app: App) -> None:
+    """An open poll whose results residents see as soon as they have answered."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from handlers.poll_specs import read_spec, to_rows
+    from storage import communities
+    from storage import polls as store
+    from storage.engine import transaction
+    from storage.types import utcnow
+
+    raw = {
+        "title": "二楼做什么",
+        "closes": utcnow() + timedelta(days=7),
+        "results": "live",
+        "question": [{"text": "二楼最想先做成什么?", "options": ["健身房", "图书室"]}],
+    }
+    async with transaction(app.maker) as session:
+        community = await communities.ensure_default(session)
+        zone = ZoneInfo("Asia/Shanghai")
+        poll, rows = to_rows(read_spec(raw), community.id, zone, utcnow(), "console:小王")
+        await store.create(session, poll, rows)
+
+
+async def test_a_results_chart_follows_the_passive_answer_as_a_picture(
+    linli: Linli, api: FakeWeChatAPI
+) -> None:
+    await live_poll(linli.app)
+    assert "回复 1 健身房,2 图书室" in await linli.say("问卷", 13001)
+    answer = await linli.say("1", 13002)
+    assert "【结果】二楼做什么" in answer and "“二楼做什么”结果图" in answer
+    assert "[图片]" not in answer and "charts" not in answer  # no server path for residents
+    assert await linli.count(OutboxMessage) == 1  # the chart, queued before the answer
+    assert await linli.say("1", 13002) == answer  # WeChat's retry queues nothing more
+    assert await linli.count(OutboxMessage) == 1
+    assert await deliver_due(linli.app.maker, {"wechat": linli.channel}) == 1
+    assert api.sent_kinds(USER) == ["image"]
+    [upload] = api.uploads
+    assert upload.type == "image" and upload.content_type == "image/png"
+    assert upload.filename.endswith(".png") and upload.data.startswith(b"\x89PNG")
+    assert api.sent_images(USER) == [upload.data]
+
+
+async def test_a_late_answer_sends_its_picture_after_the_text(db_url, api, tmp_path) -> None:
+    from handlers.types import Reply
+
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(PNG)
+    async for linli in _start(db_url, api, tmp_path, reply_budget_seconds=0.4):
+
+        async def slow(incoming):
+            await asyncio.sleep(0.5)
+            return [Reply("目前的结果如下。"), Reply("", image=str(chart))]
+
+        linli.app.dispatcher.handle = slow
+        assert (await linli.post(linli.peer.text_xml(USER, "问卷结果", 14001))).text == "success"
+        await linli.channel.window.close()
+        assert await deliver_due(linli.app.maker, {"wechat": linli.channel}) == 2
+        assert api.sent_kinds(USER) == ["text", "image"]
+        assert api.sent_texts(USER) == ["目前的结果如下。"] and api.sent_images(USER) == [PNG]
+
+
+async def test_a_picture_is_uploaded_once_and_sent_before_its_text(
+    linli: Linli, api: FakeWeChatAPI, tmp_path: Path
+) -> None:
+    from bot.channels.plaintext import render
+    from bot.outbox_sender import Undeliverable
+    from handlers.types import Reply
+
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(PNG)
+    channel = linli.channel
+    assert await channel.send(USER, Reply("结果如下", image=str(chart))) is None
+    assert api.sent_kinds(USER) == ["image", "text"] and api.sent_texts(USER) == ["结果如下"]
+    # The same chart to another resident: its media_id is reused, not uploaded again.
+    await channel.send("oNeighbour", Reply("结果如下", image=str(chart)), "broadcast")
+    assert len(api.uploads) == 1 and api.sent_images("oNeighbour") == [PNG]
+    # A picture that is not a file here (a Telegram file_id, a URL): the text only.
+    await channel.send("oThird", Reply("停水通知", image="AgACAgUAAxkBAAIBZ2ZtZXN0"))
+    await channel.send("oThird", Reply("停电通知", image="https://example.com/notice.png"))
+    assert api.sent_kinds("oThird") == ["text", "text"]
+    assert api.sent_texts("oThird") == ["停水通知", "停电通知"]
+    # After 2.5 days the media_id is not trusted any more: uploaded again.
+    channel._uploaded = {key: (media_id, 0.0) for key, (media_id, _) in channel._uploaded.items()}
+    await channel.send("oFourth", Reply("", image=str(chart)))
+    assert len(api.uploads) == 2 and api.sent_kinds("oFourth") == ["image"]
+    # WeChat forgot it sooner: one more upload, and the picture still goes.
+    api.fail_next("message/custom/send", 40007)
+    await channel.send("oFifth", Reply("", image=str(chart)))
+    assert len(api.uploads) == 3 and api.sent_images("oFifth") == [PNG]
+    # The console still shows a picture as its path; WeChat never does.
+    assert render(Reply("结果", image="var/c.png")) == "结果\n[图片] var/c.png"
+    assert render(Reply("结果", image="var/c.png"), pictures=False) == "结果"
+    # A picture-only message whose file is gone has nothing to send.
+    with pytest.raises(Undeliverable):
+        await channel.send(USER, Reply("", image=str(tmp_path / "gone.png")))
+    # A template notice stays text only (and shows no server path).
+    notices = WeChatChannel(
+        linli.app, channel.config.model_copy(update={"notice_template_id": "TPL-1"})
+    )
+    await notices.send(USER, Reply("结果已公布", image=str(chart)), "broadcast")
+    [template] = api.templates
+    assert template["data"]["content"]["value"] == "结果已公布" and len(api.uploads) == 3
+
+
+async def test_a_picture_sent_is_not_sent_again_when_the_text_fails(
+    linli: Linli, api: FakeWeChatAPI, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from handlers.types import Reply
+    from storage import outbox
+    from storage.engine import transaction
+    from storage.types import utcnow
+
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(PNG)
+    async with transaction(linli.app.maker) as session:
+        await outbox.enqueue(
+            session,
+            channel="wechat",
+            recipient=USER,
+            kind="reply",
+            payload=Reply("结果如下", image=str(chart)).to_dict(),
+        )
+    api.fail_next("message/custom/send", -1, after=1)  # the picture goes, the text does not
+    assert await deliver_due(linli.app.maker, {"wechat": linli.channel}) == 0
+    async with linli.app.read_maker() as session:
+        row = await session.scalar(select(OutboxMessage))
+    assert row.status == "pending" and row.payload == Reply("结果如下").to_dict()
+    async with transaction(linli.app.maker) as session:
+        await session.execute(update(OutboxMessage).values(not_before=utcnow()))
+    assert await deliver_due(linli.app.maker, {"wechat": linli.channel}) == 1
+    assert api.sent_kinds(USER) == ["image", "text"] and len(api.uploads) == 1

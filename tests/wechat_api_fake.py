@@ -13,6 +13,8 @@ import secrets
 import socket
 import threading
 import time
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any, NamedTuple
 
 import uvicorn
@@ -24,6 +26,8 @@ from starlette.routing import Route
 # WeChat's own errmsg wording, so clients that log or match errmsg see what production sends.
 ERRMSG = {
     -1: "system error",
+    40004: "invalid media type", 40005: "invalid file type", 40009: "invalid image size",
+    41005: "media data missing",
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type", 40003: "invalid openid", 40007: "invalid media_id",
     40008: "invalid message type", 40013: "invalid appid", 40016: "invalid button size",
@@ -51,6 +55,20 @@ POST_PATHS = {
     "message/custom/send", "message/template/send", "message/mass/sendall", "menu/create",
     "tags/create", "tags/members/batchtagging", "tags/members/batchuntagging", "user/tag/get",
 }  # fmt: skip
+MEDIA_TYPES = {"image", "voice", "video", "thumb"}
+# What WeChat takes as a temporary image: PNG, JPEG, GIF or BMP, up to 10 MB.
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8", b"GIF87a", b"GIF89a", b"BM")
+IMAGE_LIMIT = 10 * 1024 * 1024
+
+
+class Upload(NamedTuple):
+    """One file accepted by media/upload."""
+
+    media_id: str
+    type: str
+    filename: str
+    content_type: str
+    data: bytes
 
 
 class Call(NamedTuple):
@@ -94,10 +112,11 @@ class FakeWeChatAPI:
         self.token_requests = 0
         self._token: str | None = None
         self._token_at = 0.0
-        self._failures: dict[str, list[tuple[int, str | None]]] = {}
+        self._failures: dict[str, list[tuple[int, str | None] | None]] = {}
         self.media: dict[str, tuple[bytes, str]] = {}
         self.tags: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []  # accepted custom/send bodies
+        self.uploads: list[Upload] = []  # accepted media/upload files
         self.templates: list[dict[str, Any]] = []
         self.mass: list[dict[str, Any]] = []
         self.tag_members: dict[int, set[str]] = {}
@@ -161,10 +180,16 @@ class FakeWeChatAPI:
         with self._lock:
             self._token = None
 
-    def fail_next(self, path: str, errcode: int, errmsg: str | None = None, times: int = 1) -> None:
-        """Answer the next ``times`` calls to ``path`` (e.g. "message/custom/send") with errcode."""
+    def fail_next(
+        self, path: str, errcode: int, errmsg: str | None = None, times: int = 1, after: int = 0
+    ) -> None:
+        """Answer the next ``times`` calls to ``path`` (e.g. "message/custom/send") with errcode.
+
+        ``after`` lets that many calls through first.
+        """
         with self._lock:
-            self._failures.setdefault(_short(path), []).extend([(errcode, errmsg)] * times)
+            queue = self._failures.setdefault(_short(path), [])
+            queue.extend([None] * after + [(errcode, errmsg)] * times)
 
     def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
         """Make ``media_id`` downloadable through media/get."""
@@ -202,6 +227,20 @@ class FakeWeChatAPI:
                 if m.get("msgtype") == "text" and touser in (None, m.get("touser"))
             ]
 
+    def sent_images(self, touser: str | None = None) -> list[bytes]:
+        """Return the uploaded pictures sent as image messages by custom/send, in order."""
+        with self._lock:
+            return [
+                self.media[m["image"]["media_id"]][0]
+                for m in self.messages
+                if m.get("msgtype") == "image" and touser in (None, m.get("touser"))
+            ]
+
+    def sent_kinds(self, touser: str | None = None) -> list[str]:
+        """Return the msgtype of every message accepted by custom/send, in order."""
+        with self._lock:
+            return [m["msgtype"] for m in self.messages if touser in (None, m.get("touser"))]
+
     # ---- serving ---------------------------------------------------------------------------
 
     async def _dispatch(self, request: Request) -> Response:
@@ -211,6 +250,8 @@ class FakeWeChatAPI:
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = None
+        if path == "media/upload":  # multipart/form-data: the parts by field name
+            body = _form_parts(request.headers.get("content-type", ""), raw)
         handler = getattr(self, "_api_" + path.replace("/", "_"), None)
         with self._lock:  # handlers never await, so holding a threading lock here is safe
             self.calls.append(Call(request.method, path, query, body, time.monotonic()))
@@ -240,8 +281,8 @@ class FakeWeChatAPI:
 
     def _injected(self, path: str) -> None:
         queue = self._failures.get(path)
-        if queue:
-            raise WeChatError(*queue.pop(0))
+        if queue and (failure := queue.pop(0)) is not None:
+            raise WeChatError(*failure)
 
     def _api_token(self, query: dict[str, str], body: Any) -> dict[str, Any]:
         if query.get("grant_type") != "client_credential":
@@ -263,8 +304,8 @@ class FakeWeChatAPI:
             raise WeChatError(40008)
         if kind == "text" and not _nonempty_str(part.get("content")):
             raise WeChatError(44004)
-        if kind in {"image", "voice"} and not _nonempty_str(part.get("media_id")):
-            raise WeChatError(40007)
+        if kind in {"image", "voice"} and part.get("media_id") not in self.media:
+            raise WeChatError(40007)  # none, or never uploaded (or received)
         if kind == "news":
             articles = part.get("articles")
             if not isinstance(articles, list) or not articles:
@@ -348,6 +389,24 @@ class FakeWeChatAPI:
             return {"count": 0, "next_openid": ""}
         return {"count": len(page), "data": {"openid": page}, "next_openid": page[-1]}
 
+    def _api_media_upload(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        kind = query.get("type")
+        if kind not in MEDIA_TYPES:
+            raise WeChatError(40004)
+        media = (body or {}).get("media")
+        if media is None or not media[2]:
+            raise WeChatError(41005)
+        filename, content_type, data = media
+        if kind == "image":
+            if not data.startswith(IMAGE_MAGIC):
+                raise WeChatError(40005)
+            if len(data) > IMAGE_LIMIT:
+                raise WeChatError(40009)
+        media_id = secrets.token_urlsafe(48)
+        self.media[media_id] = (data, content_type)
+        self.uploads.append(Upload(media_id, kind, filename, content_type, data))
+        return {"type": kind, "media_id": media_id, "created_at": int(time.time())}
+
     def _api_media_get(self, query: dict[str, str], body: Any) -> Response:
         media_id = query.get("media_id", "")
         if media_id not in self.media:
@@ -374,6 +433,24 @@ class FakeWeChatAPI:
                 _check_button(sub, sub=True, typed=True)
         self.menu = body
         return {"errcode": 0, "errmsg": "ok"}
+
+
+def _form_parts(content_type: str, raw: bytes) -> dict[str, tuple[str, str, bytes]] | None:
+    """Return a multipart/form-data body's parts as name → (filename, content type, data)."""
+    if not content_type.startswith("multipart/form-data"):
+        return None
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    if not message.is_multipart():
+        return None
+    parts = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            data = part.get_payload(decode=True) or b""
+            parts[str(name)] = (part.get_filename() or "", part.get_content_type(), data)
+    return parts
 
 
 def _check_button(button: Any, sub: bool, typed: bool) -> None:

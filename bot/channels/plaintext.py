@@ -7,10 +7,12 @@ from collections.abc import Callable
 from handlers.types import Reply
 
 
-def render(reply: Reply) -> str:
+def render(reply: Reply, pictures: bool = True) -> str:
     """Render a reply as text: its words, then its choices as numbers to type back.
 
     ``回复 1 分类不对,2 撤回``: the dispatcher maps a typed number (or label) to the choice.
+    A picture is shown as a ``[图片] path`` line, unless ``pictures`` is False (a channel that
+    sends the picture itself).
     """
     lines = [reply.text]
     labels = [b.label for row in reply.buttons for b in row if b.kind == "callback" and b.data]
@@ -19,7 +21,7 @@ def render(reply: Reply) -> str:
         lines.append(f"回复 {choices}")
     links = [f"{b.label}:{b.url}" for row in reply.buttons for b in row if b.kind == "url"]
     lines += links
-    if reply.image:
+    if reply.image and pictures:
         lines.append(f"[图片] {reply.image}")
     return "\n".join(lines)
 

@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
 LONG_PAYLOAD = "k:"
 UPDATE_TYPES = ["message", "callback_query", "my_chat_member"]
@@ -60,6 +61,7 @@ RESIDENT_COMMANDS = [
     ("mine", "我的建议"),
     ("events", "社区活动"),
     ("signups", "我的报名"),
+    ("polls", "问卷和投票"),
     ("human", "转人工"),
     ("phone", "留电话(自愿)"),
     ("forget", "删除我的信息"),
@@ -74,7 +76,14 @@ STAFF_COMMANDS = [
     ("community", "切换社区"),
     ("newevent", "新建活动"),
     ("eventlist", "活动管理"),
+    ("newpoll", "发起问卷"),
+    ("polllist", "问卷管理"),
 ]
+
+
+def _fits_caption(text: str) -> bool:
+    """Tell whether a text fits under a photo (captions hold 1024 UTF-16 units, not 4096)."""
+    return 0 < plaintext.utf16_units(text) <= MAX_CAPTION
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
@@ -449,6 +458,8 @@ class TelegramChannel:
         image = reply.image
         # Broadcasts above 30 messages/s need Telegram's paid broadcasts, when allowed.
         extra = {"allow_paid_broadcast": True} if paid else {}
+        # A short text goes with its picture as the caption (a chart under its title).
+        caption = parts.pop() if image and len(parts) == 1 and _fits_caption(parts[0]) else None
         try:
             if image:
                 sent = await self._call(
@@ -456,7 +467,8 @@ class TelegramChannel:
                     chat_id,
                     self._photo_ids.get(image) or _photo(image),
                     chat=chat_id,
-                    caption=None,
+                    caption=caption,
+                    reply_markup=markup if caption is not None else None,
                     **extra,
                 )
                 if sent is not None and sent.photo:  # upload a picture once, then reuse it

@@ -6,6 +6,10 @@ otherwise it answers ``success`` and the reply goes out as a customer-service me
 outbox (``bot.answer_window``). A retried callback (same MsgId, or for events the same
 FromUserName+CreateTime) has no second effect and gets the same answer if it is ready.
 
+A passive reply is one text message, so a reply's picture (a results chart drawn to a local file)
+follows as a customer-service image message from the outbox. Pictures are uploaded as temporary
+media once per file and their media_id reused (WeChat keeps temporary media 3 days).
+
 wechatpy 2.0.0a26 is pinned (not 1.8.18): it mass-sends by tag and keeps the access token's
 expiry in the shared session storage (Redis), so every process refreshes it in time.
 """
@@ -62,6 +66,9 @@ TOKEN_ERRORS = {40001, 40014, 42001}
 TAGGING_BATCH = 50  # openids per tags/members/batchtagging call
 DUPLICATE_MASS = 45065  # a mass send with this clientmsgid was made already
 MEDIA_LIFETIME = timedelta(days=3)  # WeChat deletes received media after this
+# How long an uploaded picture's media_id is reused: WeChat keeps temporary media 3 days.
+UPLOAD_KEPT = timedelta(days=2.5)
+INVALID_MEDIA = 40007  # a media_id WeChat does not know (any more)
 
 
 class MassRefused(Exception):
@@ -200,6 +207,9 @@ class WeChatChannel:
         self._fetching: set[asyncio.Task[None]] = set()
         self._senders: dict[str, tuple[asyncio.Lock, list[int]]] = {}
         self.picture_attempts = 3
+        # Uploaded pictures: (path, mtime, size) → (media_id, monotonic time it is kept until).
+        self._uploaded: dict[tuple[str, int, int], tuple[str, float]] = {}
+        self._uploading = asyncio.Lock()
 
     async def stop(self) -> None:
         """Let messages being handled finish (their answers go out through the outbox)."""
@@ -249,10 +259,15 @@ class WeChatChannel:
         replies = await self.window.answer(key, lambda: self._handle(message, key), deadline)
         if not replies:
             return "success"
-        text = safe_cdata("\n\n".join(render(r) for r in replies))
+        text = safe_cdata(_as_text(replies))
         first, *rest = split_text(text, PASSIVE_BYTES, utf8_bytes)
-        if rest:  # queued before answering, so it cannot be lost (a retry queues nothing)
+        # Queued before answering, so they cannot be lost (and a retry queues nothing twice):
+        # the rest of a long text, then the pictures (a passive reply carries one message).
+        if rest:
             await self._send_later(f"{key}:rest", [Reply(part) for part in rest])
+        await self._queue(key, "", _pictures(replies))
+        if not first.strip():
+            return "success"  # only pictures: they follow as customer-service messages
         xml = TextReply(source=message.target, target=message.source, content=first).render()
         if not encrypted:
             return xml
@@ -351,20 +366,32 @@ class WeChatChannel:
     async def _send_later(self, key: str, replies: list[Reply]) -> None:
         """Queue answers as one customer-service message (a retried callback queues nothing).
 
-        One row, not one per reply: ``send`` splits it and keeps the order, and every
-        customer-service message counts against WeChat's 5 per user message.
+        One row for the text, not one per reply: ``send`` splits it and keeps the order, and
+        every customer-service message counts against WeChat's 5 per user message. Each
+        picture that is a local file follows as its own row.
         """
+        await self._queue(key, _as_text(replies), _pictures(replies))
+
+    async def _queue(self, key: str, text: str, pictures: list[str]) -> None:
+        """Queue a text (if any) and then each picture, with dedupe keys derived from ``key``."""
         recipient = key.split(":", 1)[0]  # keys start with the sender's openid
-        text = "\n\n".join(render(reply) for reply in replies)
+        rows = [(f"wechat:{key}", Reply(text))] if text.strip() else []
+        rows += [
+            (f"wechat:{key}:picture{n}", Reply("", image=path))
+            for n, path in enumerate(pictures, 1)
+        ]
+        if not rows:
+            return
         async with transaction(self.app.maker) as session:
-            await outbox.enqueue(
-                session,
-                channel=CHANNEL,
-                recipient=recipient,
-                kind="reply",
-                payload=Reply(text).to_dict(),
-                dedupe_key=f"wechat:{key}",
-            )
+            for dedupe_key, reply in rows:
+                await outbox.enqueue(
+                    session,
+                    channel=CHANNEL,
+                    recipient=recipient,
+                    kind="reply",
+                    payload=reply.to_dict(),
+                    dedupe_key=dedupe_key,
+                )
 
     async def _set_active(self, user: str, active: bool) -> None:
         async with transaction(self.app.maker) as session:
@@ -418,17 +445,28 @@ class WeChatChannel:
     # Sending -----------------------------------------------------------------------------
 
     async def send(self, recipient: str, reply: Reply, kind: str = "") -> str | None:
-        """Send an outbox message: a template notice if configured, else customer-service."""
-        text = safe_cdata(render(reply))
+        """Send an outbox message: a template notice if configured, else customer-service.
+
+        A template notice is text only. A customer-service message sends the reply's picture
+        first, if it is a local file (uploaded once, its media_id reused), then the text. A
+        picture that is not a local file (a URL, a Telegram file_id) is left out: text only.
+        """
+        text = safe_cdata(render(reply, pictures=False))
         if kind in NOTICE_KINDS and self.config.notice_template_id:
             data = {self.config.notice_template_field: {"value": text}}
             await self._api(
                 self.client.message.send_template, recipient, self.config.notice_template_id, data
             )
             return None
-        parts = split_text(text, PASSIVE_BYTES, utf8_bytes)
+        picture = local_picture(reply.image)
+        parts = split_text(text, PASSIVE_BYTES, utf8_bytes) if text.strip() else []
+        if picture is None and not parts:
+            raise Undeliverable(f"nothing to send on WeChat (picture {reply.image!r})")
         sent = False
         try:
+            if picture is not None:
+                await self._send_picture(recipient, picture)
+                sent = True
             while parts:
                 await self._api(self.client.message.send_text, recipient, parts[0])
                 parts.pop(0)
@@ -438,6 +476,45 @@ class WeChatChannel:
                 raise
             raise PartlyDelivered(exc, Reply("\n".join(parts))) from exc
         return None
+
+    async def _send_picture(self, recipient: str, picture: Path) -> None:
+        """Send a local picture as an image message (uploading it unless done lately)."""
+        media_id = await self._media_id(picture)
+        try:
+            await self._api(self.client.message.send_image, recipient, media_id)
+        except WeChatClientException as exc:
+            if exc.errcode != INVALID_MEDIA:
+                raise
+            # WeChat forgot the picture sooner than expected: upload it once more.
+            media_id = await self._media_id(picture, stale=media_id)
+            await self._api(self.client.message.send_image, recipient, media_id)
+
+    async def _media_id(self, picture: Path, stale: str | None = None) -> str:
+        """Return a media_id for the picture: uploaded before and still kept, or uploaded now.
+
+        One upload at a time, so a chart sent to hundreds of residents is uploaded once.
+        ``stale`` is a media_id WeChat refused: it is replaced, once, however many ask.
+        """
+        key = _file_key(picture)
+        async with self._uploading:
+            now = time.monotonic()
+            cached = self._uploaded.get(key)
+            if cached is not None and cached[1] > now and cached[0] != stale:
+                return cached[0]
+            media_id = await asyncio.to_thread(self._upload, picture)
+            self._uploaded = {k: v for k, v in self._uploaded.items() if v[1] > now}
+            self._uploaded[key] = (media_id, now + UPLOAD_KEPT.total_seconds())
+            return media_id
+
+    def _upload(self, picture: Path) -> str:
+        """Upload a picture as temporary media; return its media_id."""
+        # Bytes, not an open file: a retry after a token refresh sends them again whole.
+        media = (picture.name, picture.read_bytes(), _mime(picture))
+        result = self.client.call(self.client.media.upload, "image", media)
+        media_id = result.get("media_id") if isinstance(result, dict) else None
+        if not media_id:
+            raise ValueError(f"no media_id in WeChat's answer: {result!r}"[:200])
+        return str(media_id)
 
     async def mass_send(self, tag: str, openids: list[str], text: str, client_id: str) -> str:
         """Send ``text`` to exactly ``openids`` as one mass send by the WeChat tag ``tag``.
@@ -487,6 +564,39 @@ class WeChatChannel:
             # Sent, but no answer: it may have arrived. (A connect timeout sent nothing and
             # is retried like any network error.)
             raise OutcomeUnknown(str(exc)) from exc
+
+
+def local_picture(image: str | None) -> Path | None:
+    """Return a reply's picture as a local file, or None (none, a URL, another platform's id)."""
+    if not image or "://" in image:
+        return None
+    path = Path(image)
+    try:
+        return path if path.is_file() else None
+    except (OSError, ValueError):  # a name no file system takes (too long, a NUL byte)
+        return None
+
+
+def _pictures(replies: list[Reply]) -> list[str]:
+    """Return the replies' pictures that are local files, in order."""
+    return [str(r.image) for r in replies if local_picture(r.image) is not None]
+
+
+def _as_text(replies: list[Reply]) -> str:
+    """Return replies as one text, without their pictures (sent as pictures themselves)."""
+    rendered = (render(reply, pictures=False) for reply in replies)
+    return "\n\n".join(text for text in rendered if text.strip())
+
+
+def _file_key(picture: Path) -> tuple[str, int, int]:
+    """Return what identifies a picture's content: its path, modification time and size."""
+    found = picture.stat()
+    return str(picture.resolve()), found.st_mtime_ns, found.st_size
+
+
+def _mime(picture: Path) -> str:
+    suffix = picture.suffix.lower()
+    return {".png": "image/png", ".gif": "image/gif", ".bmp": "image/bmp"}.get(suffix, "image/jpeg")
 
 
 def picture_path(config: WeChatConfig, media_id: str) -> Path:
