@@ -7,7 +7,7 @@ Buttons all start with ``act:``: ``act:show:ID``, ``act:join:ID[:PARTY]``,
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers import activity_rules as rules
@@ -133,7 +133,12 @@ def match(text: str, found: list[Activity], today: date, zone: ZoneInfo) -> list
     """Return the activities a text most likely means (several when it is not clear)."""
     day = find_date(text, today)
     if day is not None:
-        found = [a for a in found if a.starts_at.astimezone(zone).date() == day]
+        on_day = [a for a in found if a.starts_at.astimezone(zone).date() == day]
+        if not on_day and day == today:
+            # "周六那个" said on a Saturday with nothing on today: next Saturday's.
+            later = day + timedelta(days=7)
+            on_day = [a for a in found if a.starts_at.astimezone(zone).date() == later]
+        found = on_day
     words = _FILLER.sub("", _DATE_WORDS.sub("", _PARTY.sub("", text)))
     if not words:
         # "我要报名", "周六那个": whatever is open (on that day); the resident picks.
