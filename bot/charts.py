@@ -8,6 +8,7 @@ so pictures can be drawn in several threads at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -16,6 +17,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +34,7 @@ LAYOUT = 1
 WIDTH, DPI = 7.2, 150  # 1080 px: Telegram shows pictures about 1000 px wide
 LEFT, RIGHT = 0.34, 0.03  # label column and right margin, as parts of the width
 EMPTY = "暂无回答"
+KEEP_DAYS = 7
 INK = "#1a1a1a"
 _FONT_FILE = "NotoSansCJKsc-Regular.otf"  # shipped by mplfonts (SIL OFL)
 
@@ -94,7 +97,20 @@ def draw(chart: Chart, directory: Path) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _prune(path.parent)
     return path
+
+
+def _prune(directory: Path) -> None:
+    """Delete charts older than KEEP_DAYS: each new tally of a live poll draws a new one.
+
+    Anything sent with one (an announcement's delivery rows) is sent long before that.
+    """
+    cutoff = time.time() - KEEP_DAYS * 86400
+    for old in directory.glob("chart-*.png"):
+        with contextlib.suppress(OSError):  # another process pruned it first
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def _figure(chart: Chart, family: str) -> Figure:

@@ -89,11 +89,17 @@ class Context:
     resumed: bool = False
     args: str = ""
     replies_prefix: list[Reply] = field(default_factory=list)
+    # Every command's name (帮助, 转人工, /forget…), for steps that take free text.
+    command_names: frozenset[str] = frozenset()
 
     @property
     def is_staff(self) -> bool:
         """Tell whether the speaker has staff rights anywhere."""
         return self.staff_scope is not None
+
+    def is_command(self, text: str) -> bool:
+        """Tell whether a message is a command by itself (so a pending step lets it pass)."""
+        return text.startswith("/") or text.lower() in self.command_names
 
     @property
     def actor(self) -> str:

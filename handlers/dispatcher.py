@@ -65,6 +65,7 @@ class Dispatcher:
                     raise ValueError(f"router {router.name} registers {sorted(clash)} again")
                 table.update(entries)  # type: ignore[arg-type]
         self._phrases = [(re.compile(p), h) for p, h in self.phrases.items()]
+        self._command_names = frozenset(self.commands)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message and return its replies; never raises to the channel."""
@@ -108,7 +109,13 @@ class Dispatcher:
         # NUL is the one character PostgreSQL cannot store in text.
         text = incoming.text.replace("\x00", "").strip()
         limit = self.settings.max_text_chars
-        ctx = Context(session=session, incoming=incoming, settings=self.settings, now=now)
+        ctx = Context(
+            session=session,
+            incoming=incoming,
+            settings=self.settings,
+            now=now,
+            command_names=self._command_names,
+        )
         if len(text) > limit:
             text, ctx.truncated = text[:limit], True
         ctx.text = text

@@ -25,6 +25,7 @@ from handlers.types import Reply, buttons
 from handlers.yes_no import typed_answer
 from storage import audit
 from storage import polls as store
+from storage.polls import REMIND_BEFORE
 
 router = Router("poll_create")
 
@@ -66,7 +67,10 @@ RESULTS = {
     "pnres:staff_only": "只给工作人员看",
 }
 CONFIRM = {"pnok:yes": "发布", "pnok:no": "放弃"}
-_SKIP_RULE = re.compile(r"第\s*(\d{1,2})\s*题\s*(?:选|=|是)\s*(?:第\s*)?(\d{1,2})")
+_SKIP_RULE = re.compile(
+    r"第\s*(\d{1,2})\s*题\s*(?:选|=|是|答)\s*(?:第\s*)?(\d{1,2}|[^\s时的,,。]{1,40}?)\s*(?:项)?\s*(?:时|的话)?跳"
+)
+MAX_QUESTIONS = 30
 
 
 def _pick(ctx: Context, table: dict[str, str]) -> str | None:
@@ -121,6 +125,8 @@ async def _text(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
     asked = data["spec"]["question"]
     if said in ("完成", "好了", "没有了", "结束") and asked:
         return await _ask(ctx, data, "audience")
+    if len(asked) >= MAX_QUESTIONS:
+        return [Reply(f"一份问卷最多 {MAX_QUESTIONS} 题。请回复“完成”。")]
     if not 1 <= len(said) <= 300:
         return [Reply("题目要 1–300 个字。")] if ctx.text else None
     data["q"] = {"text": said}
@@ -178,16 +184,32 @@ async def _required(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
 async def _skip(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
     said = ctx.text.strip()
     if typed_answer(said, "x") != "x:no" and said not in ("不用", "无", "没有", "不要"):
-        found = _SKIP_RULE.search(said)
-        if not found:
+        rule = _skip_rule(said, data["spec"]["question"])
+        if rule is None:
             return [Reply("没看懂。" + ASK["skip"])]
-        data["q"]["skip_if"] = {"question": int(found[1]), "option": int(found[2])}
+        data["q"]["skip_if"] = rule
         trial = {**data["spec"], "question": [*data["spec"]["question"], data["q"]]}
         problem = _check_rules(trial)
         if problem:
             data["q"].pop("skip_if")
             return [Reply(f"{problem}。" + ASK["skip"])]
     return await _next_question(ctx, data)
+
+
+def _skip_rule(said: str, asked: list[dict[str, Any]]) -> dict[str, int] | None:
+    """Read “第1题选2时跳过” or “第1题选否时跳过” (an option's number or its words)."""
+    found = _SKIP_RULE.search(said)
+    if not found:
+        return None
+    position, option = int(found[1]), found[2]
+    if option.isdigit():
+        return {"question": position, "option": int(option)}
+    if not 1 <= position <= len(asked):
+        return {"question": position, "option": 1}  # refused by the check, with the reason
+    names = [*asked[position - 1].get("options", [])]
+    if asked[position - 1].get("other"):
+        names.append(OTHER_LABEL)
+    return {"question": position, "option": names.index(option) + 1} if option in names else None
 
 
 def _check_rules(spec: dict[str, Any]) -> str:
@@ -261,14 +283,24 @@ async def _results(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
         return None
     data["spec"]["results"] = chosen.split(":")[1]
     data["step"] = "confirm"
-    return await ctx.ask(STEP, [await _preview(ctx, data)], data)
+    try:
+        preview = await _preview(ctx, data)
+    except SpecError as exc:  # e.g. the closing time passed while staff were writing
+        return await _back_to_times(ctx, data, exc)
+    return await ctx.ask(STEP, [preview], data)
+
+
+async def _back_to_times(ctx: Context, data: dict[str, Any], exc: SpecError) -> list[Reply]:
+    data["step"] = "opens"
+    data["spec"].pop("opens", None)
+    return await ctx.ask(STEP, [Reply(f"{exc}。请重新设时间。\n{ASK['opens']}")], data)
 
 
 async def _preview(ctx: Context, data: dict[str, Any]) -> Reply:
     spec, zone = data["spec"], ZoneInfo(ctx.settings.timezone)
     community_id = ctx.working_community()
     assert community_id is not None
-    poll, _ = to_rows(read_spec(spec), community_id, zone, ctx.now, ctx.actor)
+    poll, _ = to_rows(read_spec(spec), community_id, zone, ctx.now, ctx.actor)  # checked
     year = ctx.now.astimezone(zone).year
     size = await store.audience_size(ctx.session, poll, year)
     unit = "户" if poll.per_household else "人"
@@ -280,7 +312,8 @@ async def _preview(ctx: Context, data: dict[str, Any]) -> Reply:
         f"{'匿名' if poll.anonymous else '实名'}",
         f"时间:{T.when(poll.opens_at, zone)} 至 {T.when(poll.closes_at, zone)}",
         f"结果:{RESULTS['pnres:' + spec['results']]}",
-        "开始时会给对象发邀请,截止前一天提醒还没填的人。",
+        "开始时会给对象发邀请"
+        + (",截止前提醒还没填的人。" if poll.closes_at - poll.opens_at >= REMIND_BEFORE else "。"),
     ]
     return Reply("\n".join(lines), buttons(*((label, key) for key, label in CONFIRM.items())))
 

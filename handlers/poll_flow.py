@@ -128,6 +128,10 @@ async def load_progress(
     if response is None and create:
         assert now is not None
         response = await store.start(session, poll.id, resident.id, respondent, now)
+    if response is not None and create:
+        # Answering: its answers are read and changed under the lock, so two taps at once
+        # cannot keep an answer that the other one's skip rule removes.
+        response = await store.lock_response(session, response)
     answers = await store.answers(session, response.id) if response is not None else {}
     return Progress(poll, questions, response, answers)
 

@@ -21,6 +21,8 @@ from storage.poll_models import Poll, PollQuestion, QuestionKind
 # Free-text answers shown per topic group, and the most frequent words listed.
 EXAMPLES_PER_GROUP = 3
 TOP_WORDS = 8
+# Residents see a word from others' free text only if this many answers hold it.
+SHARED_BY = 3
 
 
 @dataclass
@@ -124,9 +126,17 @@ def _text_lines(texts: Sequence[str], verbatim: bool) -> list[str]:
     for topic, items in groups:
         shown = ":" + ";".join(t[:40] for t in items[:EXAMPLES_PER_GROUP]) if verbatim else ""
         lines.append(f"· {topic}({len(items)} 条){shown}")
+    if not verbatim:  # residents: only words several people wrote, never one person's words
+        words = _shared_words(texts)
     if words:
         lines.append("常见词:" + "、".join(words))
     return lines
+
+
+def _shared_words(texts: Sequence[str]) -> list[str]:
+    """Return the common words written by at least SHARED_BY answers (none below SHARED_BY)."""
+    counts = Counter(w for text in texts for w in set(content_words(text)) if len(w) > 1)
+    return [w for w, n in counts.most_common(TOP_WORDS) if n >= SHARED_BY]
 
 
 def chart_of(

@@ -18,6 +18,7 @@ MAX_TEXT = 500
 OTHER_LABEL = "其他"
 SKIP_WORDS = {"跳过", "不答", "不填", "略过", "没有", "无"}
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_NEGATIONS = ("不", "没", "别", "非", "无", "未")
 _SEPARATORS = re.compile(r"[\s,,、;;/和及]+")
 
 
@@ -134,21 +135,33 @@ def _numbers(said: str) -> list[int] | None:
 
 
 def _words(names: Sequence[str], said: str) -> list[int] | None:
-    """Match an option's words: the whole message, or each part of a list of them."""
+    """Match options by their words: the whole message, or each part of a list of them.
+
+    A part names an option if it is the option, or holds it ("我想要健身房"); of options held
+    one inside another (满意, 不满意) the longest counts. A negation the option lacks ("不太满意"
+    holds 满意) is no match: guessing would record the opposite of what was meant.
+    """
     exact = [i for i, name in enumerate(names, 1) if said == name]
     if exact:
         return exact
-    parts = [p for p in _SEPARATORS.split(said) if p]
     picked = []
-    for part in parts:
+    for part in (p for p in _SEPARATORS.split(said) if p):
         hits = [i for i, name in enumerate(names, 1) if part == name]
-        hits = hits or [i for i, name in enumerate(names, 1) if part in name or name in part]
+        if not hits:
+            held = [i for i, name in enumerate(names, 1) if name in part or part in name]
+            longest = [
+                i for i in held if not any(names[i - 1] in names[j - 1] for j in held if j != i)
+            ]
+            hits = [i for i in longest if not _negates(part, names[i - 1])]
         if len(hits) != 1:
-            # One part that names a single option (or none): a whole-message match may do.
-            contained = [i for i, name in enumerate(names, 1) if name in said]
-            return contained or None
+            return None
         picked.append(hits[0])
     return picked
+
+
+def _negates(said: str, option: str) -> bool:
+    """Tell whether the words say "not" where the option does not (不太满意 vs 满意)."""
+    return any(word in said and word not in option for word in _NEGATIONS)
 
 
 def applies(question: PollQuestion, by_position: Mapping[int, Kept]) -> bool:

@@ -55,6 +55,9 @@ class QuestionSpec(BaseModel):
             raise ValueError("每个选项 1–40 个字")
         if len(set(options)) != len(options):
             raise ValueError("有重复的选项")
+        if any(o.isdigit() for o in options):
+            # Residents answer with option numbers: an option "10" could not be told from 10.
+            raise ValueError("选项不能只是数字,请写成“10 元”“20 分钟”这样")
         return options
 
     @model_validator(mode="after")

@@ -20,7 +20,7 @@ from handlers.router import Router
 from handlers.types import Reply, record_number
 from storage import audit
 from storage import polls as store
-from storage.poll_models import Poll
+from storage.poll_models import Poll, ResultsShown
 
 router = Router("poll_staff")
 
@@ -38,10 +38,10 @@ async def _mine(ctx: Context, usage: str, lock: bool = False) -> tuple[Poll | No
     number = record_number(ctx.args.split()[0]) if ctx.args.split() else None
     if number is None:
         return None, [Reply(f"请写问卷编号,例如 {usage}。")]
-    poll = await store.get(ctx.session, number, ctx.working_scope())
-    if poll is None:
+    poll = await (store.for_update(ctx.session, number) if lock else store.get(ctx.session, number))
+    if poll is None or not ctx.working_scope().allows(poll.community_id):
         return None, [Reply(f"没有找到编号为 {number} 的问卷。")]
-    return (await store.for_update(ctx.session, poll.id) if lock else poll), []
+    return poll, []
 
 
 def _zone(ctx: Context) -> ZoneInfo:
@@ -98,6 +98,17 @@ async def close_early(ctx: Context) -> list[Reply]:
         return problem
     if poll.closes_at <= ctx.now:
         return [Reply(f"问卷 #{poll.id} 已经结束了。")]
+    if poll.opens_at > ctx.now:  # not open yet: nobody was asked, nothing to report
+        poll.closes_at, poll.closed_early = ctx.now, True
+        poll.reported_at = poll.published_at = ctx.now
+        await audit.record(
+            ctx.session,
+            ctx.actor,
+            "poll.cancel",
+            community_id=poll.community_id,
+            target=str(poll.id),
+        )
+        return [Reply(f"问卷 #{poll.id}“{poll.title}”还没开始,已取消,不会发给居民。")]
     poll.closes_at, poll.closed_early = ctx.now, True
     await audit.record(
         ctx.session, ctx.actor, "poll.close", community_id=poll.community_id, target=str(poll.id)
@@ -119,6 +130,8 @@ async def extend(ctx: Context) -> list[Reply]:
     if parsed is None or parsed[0] <= max(ctx.now, poll.closes_at):
         return [Reply("请写一个比现在的截止时间更晚的时间,例如 /pollextend 3 12月20日 18:00。")]
     poll.closes_at, poll.closed_early = parsed[0], False
+    if poll.closes_at - ctx.now > store.REMIND_BEFORE:
+        poll.reminded_at = None  # one reminder for the new closing time, which it names
     await audit.record(
         ctx.session, ctx.actor, "poll.extend", community_id=poll.community_id, target=str(poll.id)
     )
@@ -131,7 +144,7 @@ async def publish(ctx: Context) -> list[Reply]:
     poll, problem = await _mine(ctx, "/pollpublish 3", lock=True)
     if poll is None:
         return problem
-    if poll.closes_at > ctx.now and poll.results_shown != "live":
+    if poll.closes_at > ctx.now and poll.results_shown != ResultsShown.LIVE:
         return [Reply(f"问卷 #{poll.id} 还在进行中。先 /pollclose {poll.id} 结束,再公布结果。")]
     if poll.published_at is not None and not ctx.args.rstrip().endswith("再发"):
         return [Reply(f"问卷 #{poll.id} 的结果已经发过了。要再发一次:/pollpublish {poll.id} 再发")]

@@ -17,7 +17,7 @@ OTHER_EMPTY = "请写几个字说明“其他”是什么;不想写可以发送 
 GONE = "这份问卷已经不在了。发送“问卷”看看现在有哪些。"
 ASK_HOUSEHOLD = (
     "这份问卷每户填一份。请告诉我您家的门牌,例如“3栋2单元502”。"
-    "只用来确认每户一份,仅本社区工作人员可见。"
+    "门牌会记在您的资料里(送餐也用它),仅本社区工作人员可见;发送“删除地址”可删除。"
 )
 NO_RESULTS_YET = "结果会在问卷截止后公布。"
 STAFF_ONLY_RESULTS = "这份问卷的结果由社区工作人员汇总,不对外公布。"
@@ -51,7 +51,7 @@ def household_done(title: str, address: str) -> str:
 
 def household_busy(title: str, address: str) -> str:
     """Say another member of the household is answering."""
-    return f"您家({address})已经有家人在填写“{title}”了(每户一份),请让他接着填完就好。"
+    return f"您家({address})已经有家人在填写“{title}”了(每户一份),请家人接着填完就好。"
 
 
 def finished(closes: str, live: bool) -> str:

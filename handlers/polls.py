@@ -22,7 +22,7 @@ from handlers.router import Router
 from handlers.types import Button, Reply
 from storage import audience as audiences
 from storage import polls as store
-from storage.poll_models import Poll, PollQuestion, ResultsShown
+from storage.poll_models import Poll, PollQuestion, QuestionKind, ResultsShown
 
 router = Router("polls")
 
@@ -42,7 +42,7 @@ def _year(ctx: Context) -> int:
     return ctx.now.astimezone(zone(ctx)).year
 
 
-@router.command("问卷", "/polls", "投票", "调查问卷", "问卷调查", "填问卷")
+@router.command("问卷", "/polls", "投票", "调查问卷", "问卷调查", "填问卷", "开始填写")
 async def list_open(ctx: Context) -> list[Reply]:
     """List the open polls this resident may answer, with where they stand on each."""
     mine = await _open_for(ctx)
@@ -70,9 +70,12 @@ async def _standing(ctx: Context, poll: Poll) -> str:
     progress = await load_progress(ctx.session, poll, ctx.resident, create=False)
     if progress is None or progress.response is None or not progress.kept:
         return "未填"
-    if progress.response.completed_at is not None:
+    if progress.response.resident_id != getattr(ctx.resident, "id", None):
+        return "家人已填" if progress.complete else "家人在填"
+    if progress.complete:
         return "已填,可修改"
-    return f"填到第 {len(progress.kept) + 1} 题"
+    following = progress.next
+    return f"填到第 {following.position} 题" if following else "未提交"
 
 
 @router.button("poll")
@@ -193,8 +196,7 @@ async def answer(ctx: Context) -> list[Reply] | None:
     """Take the answer to the question asked (typed, or a button of any question of it)."""
     if ctx.choice and ctx.choice.split(":", 1)[0] not in ANSWER_BUTTONS:
         return None  # another feature's button, pressed while a question waits
-    if not ctx.choice and (ctx.text.startswith("/") or ctx.text in router.commands):
-        return None  # a command (问卷, 修改答案, /help…), not the answer to a free-text question
+    typed_command = not ctx.choice and ctx.is_command(ctx.text)
     target = _target(ctx)
     if target is None:
         return None
@@ -214,9 +216,13 @@ async def answer(ctx: Context) -> list[Reply] | None:
     question = progress.question(question_id)
     if question is None or not progress.may_change(question_id):
         return [Reply(texts.BUTTON_EXPIRED)]
+    if typed_command and question.kind == QuestionKind.TEXT:
+        return None  # 帮助, 转人工, 删除我的信息…: a command, not the answer to write
     data = dict(ctx.state.data) if ctx.state and ctx.state.state == ANSWER else {}
     editing = bool(data.get("editing"))
     read = _read(ctx, question, data)
+    if isinstance(read, Problem) and typed_command:
+        return None  # no option of this question, but a command: let it run
     if isinstance(read, Problem):
         return [Reply(read.message + ("" if ctx.incoming.button else "\n" + T.PAUSE_HINT))]
     if isinstance(read, list):  # a multiple-choice button: toggled, still choosing
@@ -262,6 +268,8 @@ def _read(
             n = int(parts[2])
             if not 1 <= n <= len(labels(question)):
                 return Problem(f"没有第 {n} 项。{how_to_answer(question)}")
+            if n not in picked and len(picked) >= question.max_choices:
+                return Problem(f"最多选 {question.max_choices} 项;先点已选的取消一项,再选这项。")
             picked = [p for p in picked if p != n] if n in picked else [*picked, n]
             return picked
         return read_answer(question, " ".join(map(str, picked)))
@@ -286,8 +294,9 @@ async def _complete(
     head = "已修改,谢谢!" if changed else T.finished(closes, live)
     summary = "\n".join(progress.summary())
     replies = [Reply(f"{head}\n\n您的回答:\n{summary}")]
-    if live:
-        replies += await results_for_resident(ctx, poll)
+    if live:  # in words: a chart drawn here would hold every answer's transaction up
+        text, _ = await notices.results(ctx.session, poll, _year(ctx))
+        replies.append(Reply(text))
     return replies
 
 

@@ -53,8 +53,20 @@ async def get(session: AsyncSession, poll_id: int, scope: Scope | None = None) -
 
 
 async def for_update(session: AsyncSession, poll_id: int) -> Poll | None:
-    """Return a poll locked against a job or a staff change at the same moment."""
-    return await session.scalar(select(Poll).where(Poll.id == poll_id).with_for_update())
+    """Return a poll locked against a job or a staff change at the same moment.
+
+    Read afresh under the lock: a copy this session loaded before may be out of date.
+    """
+    stmt = select(Poll).where(Poll.id == poll_id).with_for_update()
+    return await session.scalar(stmt.execution_options(populate_existing=True))
+
+
+async def lock_response(session: AsyncSession, response: PollResponse) -> PollResponse:
+    """Lock a response (two messages of one respondent at once take turns), read afresh."""
+    stmt = select(PollResponse).where(PollResponse.id == response.id).with_for_update()
+    found = await session.scalar(stmt.execution_options(populate_existing=True))
+    assert found is not None
+    return found
 
 
 async def questions(session: AsyncSession, poll_id: int) -> list[PollQuestion]:

@@ -128,3 +128,19 @@ async def test_draw_async_gives_none_when_it_cannot_write(
     with caplog.at_level(logging.WARNING, logger="bot.charts"):
         assert await charts.draw_async(CHART, not_a_directory / "charts") is None
     assert "could not draw chart" in caplog.text
+
+
+def test_old_charts_are_pruned_when_a_new_one_is_drawn(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from bot.charts import KEEP_DAYS, draw
+
+    old = tmp_path / "chart-old.png"
+    old.write_bytes(b"\x89PNG")
+    week_ago = time.time() - (KEEP_DAYS + 1) * 86400
+    os.utime(old, (week_ago, week_ago))
+    recent = tmp_path / "chart-recent.png"
+    recent.write_bytes(b"\x89PNG")
+    draw(Chart("标题", "", (Panel("问题", (Bar("甲", 1, "1 人"),)),)), tmp_path)
+    assert not old.exists() and recent.exists()

@@ -408,11 +408,14 @@ async def test_a_results_chart_follows_the_passive_answer_as_a_picture(
 ) -> None:
     await live_poll(linli.app)
     assert "回复 1 健身房,2 图书室" in await linli.say("问卷", 13001)
-    answer = await linli.say("1", 13002)
+    done = await linli.say("1", 13002)
+    assert "【结果】二楼做什么" in done  # live: the results in words at once
+    assert await linli.count(OutboxMessage) == 0  # no chart drawn while answering
+    answer = await linli.say("问卷结果", 13003)
     assert "【结果】二楼做什么" in answer and "“二楼做什么”结果图" in answer
     assert "[图片]" not in answer and "charts" not in answer  # no server path for residents
     assert await linli.count(OutboxMessage) == 1  # the chart, queued before the answer
-    assert await linli.say("1", 13002) == answer  # WeChat's retry queues nothing more
+    assert await linli.say("问卷结果", 13003) == answer  # WeChat's retry queues nothing more
     assert await linli.count(OutboxMessage) == 1
     assert await deliver_due(linli.app.maker, {"wechat": linli.channel}) == 1
     assert api.sent_kinds(USER) == ["image"]

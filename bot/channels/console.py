@@ -26,7 +26,7 @@ class ConsoleSender:
 
     async def send(self, recipient: str, reply: Reply, kind: str = "") -> str | None:
         """Print a pushed message."""
-        print(f"邻里(通知)> {render(reply)}", file=self.out, flush=True)
+        print(f"邻里(通知)> {render(reply, kind=kind)}", file=self.out, flush=True)
         return None
 
 

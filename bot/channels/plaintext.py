@@ -5,17 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.types import Reply
+from storage.broadcasts import KIND as BROADCAST_KIND
 
 
-def render(reply: Reply, pictures: bool = True) -> str:
+def render(reply: Reply, pictures: bool = True, kind: str = "") -> str:
     """Render a reply as text: its words, then its choices as numbers to type back.
 
     ``回复 1 分类不对,2 撤回``: the dispatcher maps a typed number (or label) to the choice.
     A picture is shown as a ``[图片] path`` line, unless ``pictures`` is False (a channel that
-    sends the picture itself).
+    sends the picture itself). An announcement (outbox ``kind`` broadcast) shows no choices:
+    nobody's pending question holds them, so a typed number could not reach them; its text
+    says what to send instead (回复“问卷”).
     """
     lines = [reply.text]
     labels = [b.label for row in reply.buttons for b in row if b.kind == "callback" and b.data]
+    if kind == BROADCAST_KIND:
+        labels = []
     if labels:
         choices = ",".join(f"{i} {label}" for i, label in enumerate(labels, 1))
         lines.append(f"回复 {choices}")

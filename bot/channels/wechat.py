@@ -451,7 +451,7 @@ class WeChatChannel:
         first, if it is a local file (uploaded once, its media_id reused), then the text. A
         picture that is not a local file (a URL, a Telegram file_id) is left out: text only.
         """
-        text = safe_cdata(render(reply, pictures=False))
+        text = safe_cdata(render(reply, pictures=False, kind=kind))
         if kind in NOTICE_KINDS and self.config.notice_template_id:
             data = {self.config.notice_template_field: {"value": text}}
             await self._api(
