@@ -35,16 +35,18 @@ ADMIN = os.environ.get("LINLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/te
 DATABASE = "linli_bench_send"
 
 
-def fresh_database() -> str:
-    """Drop and create the bench database; return its URL (migrated, default community)."""
+def recreate_database(name: str) -> str:
+    """Drop and create an empty bench database; return its URL."""
     base = ADMIN.rsplit("/", 1)[0]
     host = base.split("@")[-1].split(":")[0]
-    for statement in (
-        f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)",
-        f"CREATE DATABASE {DATABASE}",
-    ):
+    for statement in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
         subprocess.run(["psql", "-q", "-h", host, "-U", "postgres", "-c", statement], check=True)
-    url = f"{base}/{DATABASE}"
+    return f"{base}/{name}"
+
+
+def fresh_database() -> str:
+    """Drop and create the bench database; return its URL (migrated, default community)."""
+    url = recreate_database(DATABASE)
 
     async def migrate() -> None:
         linli = await open_app(make_config(url))

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from bench.broadcast_send import ADMIN  # noqa: E402
+from bench.broadcast_send import recreate_database  # noqa: E402
 from bot.app import open_app  # noqa: E402
 from bot.charts import draw_async  # noqa: E402
 from bot.demo import DEMO_POLL  # noqa: E402
@@ -115,7 +115,7 @@ async def main() -> None:
     parser.add_argument("--households", type=int, default=4000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    app = await open_app(make_config(fresh_database()))
+    app = await open_app(make_config(recreate_database(DATABASE)))
     try:
         poll_id = await seed(app, args.households)
         charts = Path(tempfile.mkdtemp())
@@ -153,20 +153,6 @@ def forget_charts(directory: Path) -> None:
     """Delete the drawn charts, so the next results draw theirs again."""
     for drawn in directory.glob("*.png"):
         drawn.unlink()
-
-
-def fresh_database() -> str:
-    """Recreate the bench database under its own name and return its URL."""
-    import subprocess
-
-    base = ADMIN.rsplit("/", 1)[0]
-    host = base.split("@")[-1].split(":")[0]
-    for statement in (
-        f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)",
-        f"CREATE DATABASE {DATABASE}",
-    ):
-        subprocess.run(["psql", "-q", "-h", host, "-U", "postgres", "-c", statement], check=True)
-    return f"{base}/{DATABASE}"
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ twice, or on two instances after a takeover, sends nothing twice.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -83,7 +84,7 @@ async def _tell_creator(
     channel, external_id = staff_store.split_account(poll.created_by)
     replies = await notices.results_replies(session, poll, year, draw, for_staff=True)
     head = f"问卷 #{poll.id}“{poll.title}”已截止。"
-    replies[0] = type(replies[0])(head + "\n" + replies[0].text)
+    replies[0] = dataclasses.replace(replies[0], text=head + "\n" + replies[0].text)
     for i, reply in enumerate(replies):
         await outbox.enqueue(
             session,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,6 +97,15 @@ class Context:
     def is_staff(self) -> bool:
         """Tell whether the speaker has staff rights anywhere."""
         return self.staff_scope is not None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the community's time zone."""
+        return ZoneInfo(self.settings.timezone)
+
+    def local_year(self) -> int:
+        """Return the year in the community now (ages and audiences count by it)."""
+        return self.now.astimezone(self.zone).year
 
     def is_command(self, text: str) -> bool:
         """Tell whether a message is a command by itself (so a pending step lets it pass)."""

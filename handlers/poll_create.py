@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -18,8 +17,15 @@ from handlers import texts
 from handlers.activity_staff import parse_when
 from handlers.broadcast import ASK_AUDIENCE, parse_audience
 from handlers.context import Context
-from handlers.poll_rules import OTHER_LABEL
-from handlers.poll_specs import MAX_OPTIONS, QuestionSpec, SpecError, read_spec, to_rows
+from handlers.poll_rules import OTHER_LABEL, check_skip_rule
+from handlers.poll_specs import (
+    MAX_OPTIONS,
+    QuestionSpec,
+    SpecError,
+    question_row,
+    read_spec,
+    to_rows,
+)
 from handlers.router import Router
 from handlers.types import Reply, buttons
 from handlers.yes_no import typed_answer
@@ -187,12 +193,10 @@ async def _skip(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
         rule = _skip_rule(said, data["spec"]["question"])
         if rule is None:
             return [Reply("没看懂。" + ASK["skip"])]
-        data["q"]["skip_if"] = rule
-        trial = {**data["spec"], "question": [*data["spec"]["question"], data["q"]]}
-        problem = _check_rules(trial)
+        problem = _skip_problem(rule, data["spec"]["question"])
         if problem:
-            data["q"].pop("skip_if")
             return [Reply(f"{problem}。" + ASK["skip"])]
+        data["q"]["skip_if"] = rule
     return await _next_question(ctx, data)
 
 
@@ -212,15 +216,10 @@ def _skip_rule(said: str, asked: list[dict[str, Any]]) -> dict[str, int] | None:
     return {"question": position, "option": names.index(option) + 1} if option in names else None
 
 
-def _check_rules(spec: dict[str, Any]) -> str:
-    """Return what is wrong with the questions' skip rules ("" if nothing)."""
-    trial = {**spec, "closes": "2999-01-01T00:00:00"}
-    try:
-        read_spec(trial)
-    except SpecError as exc:
-        lines = [line for line in str(exc).splitlines() if "题:" in line or "跳" in line]
-        return lines[0].split(":", 1)[-1] if lines else ""
-    return ""
+def _skip_problem(rule: dict[str, int], asked: list[dict[str, Any]]) -> str:
+    """Return what is wrong with a skip rule for the next question ("" if nothing)."""
+    earlier = [question_row(QuestionSpec.model_validate(q), n) for n, q in enumerate(asked, 1)]
+    return check_skip_rule(rule, len(asked) + 1, earlier)
 
 
 async def _next_question(ctx: Context, data: dict[str, Any]) -> list[Reply]:
@@ -255,7 +254,7 @@ async def _anonymous(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
 
 
 async def _opens(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
-    zone = ZoneInfo(ctx.settings.timezone)
+    zone = ctx.zone
     if ctx.text.strip() in ("现在", "马上", "立即", "现在开始"):
         data["spec"].pop("opens", None)
         return await _ask(ctx, data, "closes")
@@ -267,7 +266,7 @@ async def _opens(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
 
 
 async def _closes(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
-    zone = ZoneInfo(ctx.settings.timezone)
+    zone = ctx.zone
     parsed = parse_when(ctx.text, ctx.now, zone)
     written = data["spec"].get("opens")
     opens = datetime.fromisoformat(written) if written else ctx.now
@@ -297,7 +296,7 @@ async def _back_to_times(ctx: Context, data: dict[str, Any], exc: SpecError) -> 
 
 
 async def _preview(ctx: Context, data: dict[str, Any]) -> Reply:
-    spec, zone = data["spec"], ZoneInfo(ctx.settings.timezone)
+    spec, zone = data["spec"], ctx.zone
     community_id = ctx.working_community()
     assert community_id is not None
     poll, _ = to_rows(read_spec(spec), community_id, zone, ctx.now, ctx.actor)  # checked
@@ -349,7 +348,7 @@ async def _confirm(ctx: Context, data: dict[str, Any]) -> list[Reply] | None:
         return [Reply("好的,这份问卷不发了。")]
     community_id = ctx.working_community()
     assert community_id is not None
-    zone = ZoneInfo(ctx.settings.timezone)
+    zone = ctx.zone
     try:
         poll, questions = to_rows(read_spec(data["spec"]), community_id, zone, ctx.now, ctx.actor)
     except SpecError as exc:  # e.g. the closing time passed while the preview waited

@@ -9,6 +9,7 @@ transaction that writes the broadcast, so it is sent once, however often a job r
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,14 +40,18 @@ def _announce(
     )
 
 
+def _start_button(poll: Poll) -> list[Any]:
+    """Return the 开始填写 button under an invitation, as a broadcast keeps buttons."""
+    return Reply("", ((Button("开始填写", f"poll:open:{poll.id}"),),)).to_dict()["buttons"]
+
+
 async def invite(session: AsyncSession, poll: Poll, now: datetime, zone: ZoneInfo) -> Broadcast:
     """Invite the audience to a poll that opened (with a button to start, where there are)."""
     questions = await store.questions(session, poll.id)
     text = T.invitation(
         poll.title, poll.intro, T.when(poll.closes_at, zone), len(questions), poll.per_household
     )
-    start = Reply("", ((Button("开始填写", f"poll:open:{poll.id}"),),)).to_dict()["buttons"]
-    broadcast = _announce(poll, text, poll.audience, now, start)
+    broadcast = _announce(poll, text, poll.audience, now, _start_button(poll))
     session.add(broadcast)
     poll.invited_at = now
     return broadcast
@@ -61,8 +66,7 @@ async def remind(session: AsyncSession, poll: Poll, now: datetime, zone: ZoneInf
         "per_household": poll.per_household,
     }
     text = T.reminder(poll.title, T.when(poll.closes_at, zone))
-    start = Reply("", ((Button("开始填写", f"poll:open:{poll.id}"),),)).to_dict()["buttons"]
-    broadcast = _announce(poll, text, pending, now, start)
+    broadcast = _announce(poll, text, pending, now, _start_button(poll))
     session.add(broadcast)
     poll.reminded_at = now
     return broadcast

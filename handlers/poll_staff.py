@@ -7,8 +7,6 @@ results (text and a bar chart); /pollclose N, /pollextend N 时间, /pollpublish
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from handlers import poll_notices as notices
 from handlers import poll_texts as T
 from handlers import texts
@@ -44,14 +42,6 @@ async def _mine(ctx: Context, usage: str, lock: bool = False) -> tuple[Poll | No
     return poll, []
 
 
-def _zone(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.settings.timezone)
-
-
-def _year(ctx: Context) -> int:
-    return ctx.now.astimezone(_zone(ctx)).year
-
-
 @router.command("/polllist", "问卷管理", staff=True)
 async def poll_list(ctx: Context) -> list[Reply]:
     """List the latest polls: status, responses against the audience, closing time."""
@@ -61,7 +51,7 @@ async def poll_list(ctx: Context) -> list[Reply]:
     lines = ["最近的问卷:"]
     for poll in found:
         done = await store.completed(ctx.session, poll.id)
-        audience = await store.audience_size(ctx.session, poll, _year(ctx))
+        audience = await store.audience_size(ctx.session, poll, ctx.local_year())
         state = (
             "未开始"
             if poll.opens_at > ctx.now
@@ -71,7 +61,7 @@ async def poll_list(ctx: Context) -> list[Reply]:
         )
         lines.append(
             f"#{poll.id} {poll.title}({state},{done}/{audience} "
-            f"{'户' if poll.per_household else '人'},{T.when(poll.closes_at, _zone(ctx))} 截止)"
+            f"{'户' if poll.per_household else '人'},{T.when(poll.closes_at, ctx.zone)} 截止)"
         )
     lines.append("结果:/pollresults 编号;提前结束:/pollclose 编号;延期:/pollextend 编号 时间")
     return [Reply("\n".join(lines))]
@@ -84,7 +74,9 @@ async def poll_results(ctx: Context) -> list[Reply]:
     if poll is None:
         return problem
     draw = ctx.settings.draw_chart
-    replies = await notices.results_replies(ctx.session, poll, _year(ctx), draw, for_staff=True)
+    replies = await notices.results_replies(
+        ctx.session, poll, ctx.local_year(), draw, for_staff=True
+    )
     names = "匿名问卷,导出不含姓名" if poll.anonymous else "导出含姓名和门牌(仅工作人员)"
     replies.append(Reply(f"导出全部回答:linli polls export {poll.id} --format xlsx({names})"))
     return replies
@@ -126,7 +118,7 @@ async def extend(ctx: Context) -> list[Reply]:
     if poll.reported_at is not None:
         return [Reply(f"问卷 #{poll.id} 已经结束并出了结果,不能再延期;可以重新发起一个。")]
     when = ctx.args.partition(" ")[2]
-    parsed = parse_when(when, ctx.now, _zone(ctx)) if when else None
+    parsed = parse_when(when, ctx.now, ctx.zone) if when else None
     if parsed is None or parsed[0] <= max(ctx.now, poll.closes_at):
         return [Reply("请写一个比现在的截止时间更晚的时间,例如 /pollextend 3 12月20日 18:00。")]
     poll.closes_at, poll.closed_early = parsed[0], False
@@ -135,7 +127,7 @@ async def extend(ctx: Context) -> list[Reply]:
     await audit.record(
         ctx.session, ctx.actor, "poll.extend", community_id=poll.community_id, target=str(poll.id)
     )
-    return [Reply(f"问卷 #{poll.id} 延期到 {T.when(poll.closes_at, _zone(ctx))}。")]
+    return [Reply(f"问卷 #{poll.id} 延期到 {T.when(poll.closes_at, ctx.zone)}。")]
 
 
 @router.command("/pollpublish", "公布结果", staff=True, args=True)
@@ -149,7 +141,7 @@ async def publish(ctx: Context) -> list[Reply]:
     if poll.published_at is not None and not ctx.args.rstrip().endswith("再发"):
         return [Reply(f"问卷 #{poll.id} 的结果已经发过了。要再发一次:/pollpublish {poll.id} 再发")]
     broadcast = await notices.publish(
-        ctx.session, poll, ctx.now, _year(ctx), ctx.settings.draw_chart
+        ctx.session, poll, ctx.now, ctx.local_year(), ctx.settings.draw_chart
     )
     await ctx.session.flush()
     await audit.record(

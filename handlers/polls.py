@@ -9,7 +9,6 @@ option's words elsewhere (multiple choice as ``1 3``).
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers import poll_notices as notices
 from handlers import poll_texts as T
@@ -33,15 +32,6 @@ MAX_LISTED = 9
 ANSWER_BUTTONS = ("pa", "pt", "pd", "ps")
 
 
-def zone(ctx: Context) -> ZoneInfo:
-    """Return the community's time zone."""
-    return ZoneInfo(ctx.settings.timezone)
-
-
-def _year(ctx: Context) -> int:
-    return ctx.now.astimezone(zone(ctx)).year
-
-
 @router.command("问卷", "/polls", "投票", "调查问卷", "问卷调查", "填问卷", "开始填写")
 async def list_open(ctx: Context) -> list[Reply]:
     """List the open polls this resident may answer, with where they stand on each."""
@@ -53,7 +43,7 @@ async def list_open(ctx: Context) -> list[Reply]:
     lines, choices = ["现在可以填写的问卷:"], []
     for i, poll in enumerate(mine[:MAX_LISTED], 1):
         state = await _standing(ctx, poll)
-        lines.append(f"{i}. {poll.title}({state},{T.when(poll.closes_at, zone(ctx))} 截止)")
+        lines.append(f"{i}. {poll.title}({state},{T.when(poll.closes_at, ctx.zone)} 截止)")
         choices.append((Button(poll.title[:20], f"poll:open:{poll.id}"),))
     lines.append("选一份开始或接着填。")
     return await ctx.ask("poll.pick", [Reply("\n".join(lines), tuple(choices))])
@@ -62,7 +52,7 @@ async def list_open(ctx: Context) -> list[Reply]:
 async def _open_for(ctx: Context) -> list[Poll]:
     assert ctx.resident is not None and ctx.community is not None
     found = await store.open_in(ctx.session, ctx.community.id, ctx.now)
-    year = _year(ctx)
+    year = ctx.local_year()
     return [p for p in found if await store.in_audience(ctx.session, p, ctx.resident, year)]
 
 
@@ -102,11 +92,11 @@ async def _refusal(ctx: Context, poll: Poll) -> list[Reply] | None:
     """Say why this resident cannot answer this poll now (None: they can)."""
     assert ctx.resident is not None
     if poll.closes_at <= ctx.now:
-        replies = [Reply(T.closed(poll.title, T.when(poll.closes_at, zone(ctx))))]
+        replies = [Reply(T.closed(poll.title, T.when(poll.closes_at, ctx.zone)))]
         return replies + await results_for_resident(ctx, poll)
     if poll.opens_at > ctx.now:
-        return [Reply(T.not_yet(poll.title, T.when(poll.opens_at, zone(ctx))))]
-    if not await store.in_audience(ctx.session, poll, ctx.resident, _year(ctx)):
+        return [Reply(T.not_yet(poll.title, T.when(poll.opens_at, ctx.zone)))]
+    if not await store.in_audience(ctx.session, poll, ctx.resident, ctx.local_year()):
         return [Reply(T.not_for_you(poll.title, audiences.describe(poll.audience)))]
     return None
 
@@ -194,8 +184,6 @@ async def paused(ctx: Context) -> list[Reply]:
 @router.button(*ANSWER_BUTTONS)
 async def answer(ctx: Context) -> list[Reply] | None:
     """Take the answer to the question asked (typed, or a button of any question of it)."""
-    if ctx.choice and ctx.choice.split(":", 1)[0] not in ANSWER_BUTTONS:
-        return None  # another feature's button, pressed while a question waits
     typed_command = not ctx.choice and ctx.is_command(ctx.text)
     target = _target(ctx)
     if target is None:
@@ -240,10 +228,14 @@ async def answer(ctx: Context) -> list[Reply] | None:
 
 
 def _target(ctx: Context) -> tuple[int, int] | None:
-    """Return the (poll, question) this message answers: its button's, or the one asked."""
-    if ctx.choice and ctx.choice.split(":", 1)[0] in ANSWER_BUTTONS:
+    """Return the (poll, question) this message answers: its button's, or the one asked.
+
+    None for another feature's button pressed while a question waits, or a forged one.
+    """
+    if ctx.choice:
         parts = ctx.choice.split(":")
-        if len(parts) >= 3 and all(p.isdigit() and len(p) <= 9 for p in parts[1:]):
+        answers = parts[0] in ANSWER_BUTTONS and len(parts) >= 3
+        if answers and all(p.isdigit() and len(p) <= 9 for p in parts[1:]):
             return int(parts[1]), int(parts[2])
         return None
     if ctx.state is None or ctx.state.state != ANSWER:
@@ -289,13 +281,13 @@ async def _complete(
 ) -> list[Reply]:
     await progress.finish(ctx.now)
     await ctx.done()
-    closes = T.when(poll.closes_at, zone(ctx))
+    closes = T.when(poll.closes_at, ctx.zone)
     live = poll.results_shown == ResultsShown.LIVE
     head = "已修改,谢谢!" if changed else T.finished(closes, live)
     summary = "\n".join(progress.summary())
     replies = [Reply(f"{head}\n\n您的回答:\n{summary}")]
     if live:  # in words: a chart drawn here would hold every answer's transaction up
-        text, _ = await notices.results(ctx.session, poll, _year(ctx))
+        text, _ = await notices.results(ctx.session, poll, ctx.local_year())
         replies.append(Reply(text))
     return replies
 
@@ -312,7 +304,9 @@ async def results_for_resident(ctx: Context, poll: Poll) -> list[Reply]:
 
 async def results_replies(ctx: Context, poll: Poll) -> list[Reply]:
     """Return the results as text and, where a picture can be drawn, as a bar chart."""
-    return await notices.results_replies(ctx.session, poll, _year(ctx), ctx.settings.draw_chart)
+    return await notices.results_replies(
+        ctx.session, poll, ctx.local_year(), ctx.settings.draw_chart
+    )
 
 
 @router.command("继续问卷", "继续填写", "接着填问卷")
@@ -364,6 +358,6 @@ async def results(ctx: Context) -> list[Reply]:
     assert ctx.community is not None and ctx.resident is not None
     shown = []
     for poll in await store.recent_for_results(ctx.session, ctx.community.id, ctx.now):
-        if await store.in_audience(ctx.session, poll, ctx.resident, _year(ctx)):
+        if await store.in_audience(ctx.session, poll, ctx.resident, ctx.local_year()):
             shown += await results_for_resident(ctx, poll)
     return shown or [Reply("还没有可以查看的问卷结果。")]
