@@ -48,8 +48,8 @@ async def _remind(session: AsyncSession, activity: Activity, now: datetime, zone
         await activities.mark_reminded(session, activity.id, h)
     queued = 0
     for registration, _name in await activities.roster(session, activity.id):
-        if registration.status != RegistrationStatus.CONFIRMED:
-            continue
+        if registration.status != RegistrationStatus.CONFIRMED or registration.companion_of_id:
+            continue  # a family member's own slot: the one who signed up hears for both
         if registration.created_at > activity.starts_at - timedelta(hours=min(due)):
             continue  # signed up after this reminder was due: the confirmation said it all
         text = T.REMINDER.format(

@@ -13,10 +13,12 @@ from handlers import (
     activity_staff,
     broadcast,
     canteen,
+    canteen_change,
     canteen_orders,
     canteen_setup,
     canteen_staff,
     canteen_standing,
+    emergency,
     handoff,
     help,
     onboarding,
@@ -24,6 +26,7 @@ from handlers import (
     poll_create,
     poll_staff,
     polls,
+    profile,
     staff,
     subscriptions,
     suggestions,
@@ -40,7 +43,9 @@ from storage.migrate import upgrade
 # Every feature's router, included explicitly. Order only matters for readability:
 # registering the same entry point twice is an error.
 ROUTERS = (
+    emergency.router,
     onboarding.router,
+    profile.router,
     help.router,
     suggestions.router,
     staff.router,
@@ -50,6 +55,7 @@ ROUTERS = (
     activity_staff.router,
     canteen.router,
     canteen_orders.router,
+    canteen_change.router,
     canteen_staff.router,
     canteen_setup.router,
     canteen_standing.router,

@@ -47,15 +47,18 @@ def classify_lines(stdin: BinaryIO, out: TextIO) -> None:
 
 def understand_lines(stdin: BinaryIO, out: TextIO, now: datetime) -> None:
     """Find each line's intent and slots."""
+    from nlp import urgent
     from nlp.intents import understand
 
     def answer(text: str) -> dict[str, Any]:
         found = understand(text, now=now)
+        emergency = urgent.detect(text)
         return {
             "text": text,
             "intent": found.intent,
             "confidence": found.confidence,
             "slots": found.slots,
+            "urgent": emergency.kind if emergency else None,
         }
 
     _loop(stdin, out, answer)

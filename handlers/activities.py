@@ -16,6 +16,7 @@ from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply, buttons
 from nlp.dates import find_date, party_size
+from nlp.numbers import arabic
 from storage import activities as store
 from storage.activity_models import Activity, ActivitySlot, Registration, RegistrationStatus
 
@@ -177,20 +178,30 @@ async def _join(
         return [Reply(T.NOT_FOR_YOU.format(title=activity.title, audience=activity.audience))]
     if slot is None and (slots := await store.slots(ctx.session, activity.id)):
         taken = await store.taken(ctx.session, activity.id)
-        free = [s for s in slots if s.capacity - taken.get(s.id, 0) >= party]
-        most = min(rules.MAX_PARTY, max(s.capacity for s in slots))
+        most = rules.largest_party(slots, activity.capacity) or rules.MAX_PARTY
         if party > most:
             return [Reply(T.TOO_MANY.format(title=activity.title, most=most))]
+        if rules.per_person(slots) and party > 1:
+            # Each person needs a slot: offer the times from which enough free slots follow.
+            free = [s for s in slots if rules.person_slots(slots, taken, party, s.id) is not None]
+        else:
+            free = [s for s in slots if s.capacity - taken.get(s.id, 0) >= party]
         if free:
             zone = _zone(ctx)
+            # Every free slot is offered: a resident who can only come at 11:00 must see it.
             choices = [("最早的空位", f"act:slot:{activity.id}:next:{party}")] + [
-                (T.slot_label(s, zone), f"act:slot:{activity.id}:{s.id}:{party}") for s in free[:8]
+                (T.slot_label(s, zone), f"act:slot:{activity.id}:{s.id}:{party}")
+                for s in free[: T.MAX_SLOTS_SHOWN]
             ]
             text = T.PICK_SLOT.format(title=activity.title)
+            if party > 1 and rules.per_person(slots):
+                text += T.PICK_SLOT_PARTY.format(party=party)
             return await ctx.ask("activity.pick", [Reply(text, buttons(*choices, per_row=3))])
         else:  # every slot is taken: ask before queueing
             wait = buttons(("排队", f"act:slot:{activity.id}:next:{party}"))
             text = T.ALL_SLOTS_TAKEN.format(title=activity.title)
+            if party > 1 and any(s.capacity > taken.get(s.id, 0) for s in slots):
+                text = T.NOT_ENOUGH_SLOTS.format(title=activity.title, party=party)
             return await ctx.ask("activity.pick", [Reply(text, wait)])
     outcome = await rules.sign_up(ctx.session, activity.id, ctx.resident, party, slot, ctx.now)
     await ctx.done()
@@ -198,7 +209,7 @@ async def _join(
         return [Reply(T.SLOT_TAKEN), *await _join(ctx, activity.id, party)]
     if outcome.problem == "too_many":
         slots = await store.slots(ctx.session, activity.id)
-        largest = max((s.capacity for s in slots), default=0) if slots else activity.capacity
+        largest = rules.largest_party(slots, activity.capacity)
         most = min(rules.MAX_PARTY, largest or rules.MAX_PARTY)
         return [Reply(T.TOO_MANY.format(title=activity.title, most=most))]
     if outcome.problem or outcome.registration is None:
@@ -208,11 +219,16 @@ async def _join(
         position = await rules.waitlist_position(ctx.session, registration)
         return [Reply(T.WAITLISTED.format(title=activity.title, position=position))]
     start = outcome.slot.starts_at if outcome.slot else activity.starts_at
+    zone = _zone(ctx)
+    when = T.when(start, zone)
+    if outcome.companion_slots:
+        others = "、".join(T.slot_label(s, zone) for s in outcome.companion_slots)
+        when += T.ALSO_AT.format(times=others)
     text = T.CONFIRMED.format(
         title=activity.title,
-        when=T.when(start, _zone(ctx)),
+        when=when,
         place=activity.place or "见活动通知",
-        party=registration.party_size,
+        party=registration.party_size + len(outcome.companion_slots),
         code=registration.code,
     )
     return [Reply(text)]
@@ -232,17 +248,17 @@ async def _closed(ctx: Context, activity: Activity) -> list[Reply] | None:
     return None
 
 
-@router.state(BIRTH)
+@router.state(BIRTH, hint="请告诉我出生年份,例如 1952")
 async def birth_year(ctx: Context) -> list[Reply] | None:
     """Remember the year of birth asked for (or an age), then go on signing up."""
     assert ctx.resident is not None and ctx.state is not None
     year = None
-    text = ctx.text.strip()
+    text = arabic(ctx.text.strip()).removeprefix("我").removeprefix("是")
     if found := re.search(r"(19\d\d|20[0-2]\d)", text):
         year = int(found.group(1))
     elif found := re.fullmatch(r"(\d{1,3})\s*岁", text):
         year = ctx.now.year - int(found.group(1))
-    elif found := re.fullmatch(r"(\d{2})\s*年?", text):
+    elif found := re.fullmatch(r"(\d{2})\s*年?(?:的|生的?)?", text):
         year = 1900 + int(found.group(1))  # asked for a year: "52" is 1952, not an age
     if year is None or not 1900 <= year <= ctx.now.year:
         # A number that is no year gets help; anything else is routed as usual.
@@ -252,11 +268,12 @@ async def birth_year(ctx: Context) -> list[Reply] | None:
     return await _join(ctx, int(data["id"]), int(data.get("party", 1)))
 
 
-@router.state(BUILDING)
+@router.state(BUILDING, hint="请告诉我楼号,例如 3号楼")
 async def building(ctx: Context) -> list[Reply] | None:
     """Remember the building asked for, then go on signing up."""
     assert ctx.resident is not None and ctx.state is not None
-    found = re.fullmatch(r"\s*(\d{1,3})\s*(?:号楼|栋|幢|号)?\s*", ctx.text)
+    said = arabic(ctx.text).removeprefix("我住").removeprefix("住")
+    found = re.fullmatch(r"\s*(\d{1,3})\s*(?:号楼|栋|幢|号|座)?(?:的)?\s*", said)
     if not found:
         return [Reply(T.BAD_BUILDING)] if re.search(r"\d", ctx.text) else None
     ctx.resident.building = found.group(1)
@@ -280,7 +297,16 @@ async def my_signups(ctx: Context) -> list[Reply]:
         else:
             status += f",签到码 {registration.code}"
         start = await _start_of(ctx, registration, activity)
-        lines.append(f"· {activity.title} {T.when(start, zone)}:{status}")
+        when = T.when(start, zone)
+        family = await store.companions(ctx.session, registration.id)
+        if family:
+            times = []
+            for companion in family:
+                times.append(T.slot_label_at(await _start_of(ctx, companion, activity), zone))
+            when += T.ALSO_AT.format(times="、".join(times))
+        party = registration.party_size + len(family)
+        people = f"{party} 人," if party > 1 else ""
+        lines.append(f"· {activity.title} {when}:{people}{status}")
     return [Reply("\n".join(lines))]
 
 
@@ -345,3 +371,18 @@ async def _start_of(ctx: Context, registration: Registration, activity: Activity
         if slot is not None:
             return slot.starts_at
     return activity.starts_at
+
+
+# 报名做灯笼 大人小孩两个, 给我和老伴报名冬季义诊, 我们都要报名: a sign-up, whatever nlp makes of
+# the rest.
+SIGN_UP_PHRASE = (
+    r"(?:给我|帮我|我要|我想|我们|咱们|俺|我和.{1,4}|我跟.{1,4})?(?:都要|都想|想|要)?报个?名.{0,40}"
+)
+
+
+@router.phrase(SIGN_UP_PHRASE)
+async def sign_up_phrase(ctx: Context) -> list[Reply] | None:
+    """Sign up from words that start with 报名."""
+    if ctx.text in ("报名名单",) or "报名费" in ctx.text:
+        return None
+    return await sign_up_in_words(ctx)

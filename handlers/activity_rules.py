@@ -25,6 +25,35 @@ class SignUp:
     registration: Registration | None = None
     problem: str | None = None
     slot: ActivitySlot | None = None
+    # The slots of family members who need a slot each (a haircut every 15 minutes).
+    companion_slots: tuple[ActivitySlot, ...] = ()
+
+
+def per_person(slots: list[ActivitySlot]) -> bool:
+    """Tell whether each person needs a time slot of their own (every slot holds one)."""
+    return bool(slots) and all(s.capacity == 1 for s in slots)
+
+
+def largest_party(slots: list[ActivitySlot], capacity: int | None) -> int | None:
+    """Return the most people one sign-up can bring (None: as many as MAX_PARTY)."""
+    if per_person(slots):
+        return min(MAX_PARTY, len(slots))
+    if slots:
+        return max(s.capacity for s in slots)
+    return capacity
+
+
+def person_slots(
+    slots: list[ActivitySlot], taken: dict[int | None, int], party: int, first: int | str | None
+) -> list[ActivitySlot] | None:
+    """Return one free slot per person, from the slot chosen (or the earliest) on, if enough."""
+    free = [s for s in slots if s.capacity - taken.get(s.id, 0) >= 1]
+    if first not in (None, NEXT_SLOT):
+        start = next((i for i, s in enumerate(free) if s.id == first), None)
+        if start is None:
+            return None
+        free = free[start:]
+    return free[:party] if len(free) >= party else None
 
 
 def new_code() -> str:
@@ -93,14 +122,26 @@ async def sign_up(
     if await store.active_registration(session, activity.id, resident.id) is not None:
         return SignUp(problem="twice")
     slots = await store.slots(session, activity.id)
-    largest = max((s.capacity for s in slots), default=None) if slots else activity.capacity
+    largest = largest_party(slots, activity.capacity)
     if not 1 <= party <= MAX_PARTY or (largest is not None and party > largest):
         return SignUp(problem="too_many")
     taken = await store.taken(session, activity.id)
     slot: ActivitySlot | None = None
     status = RegistrationStatus.CONFIRMED
     # Places freed are offered to the waitlist first (promote), so free places here are free.
-    if slots:
+    if per_person(slots) and party > 1:
+        chosen = person_slots(slots, taken, party, slot_choice)
+        if chosen is None and slot_choice not in (None, NEXT_SLOT):
+            return SignUp(problem="slot_taken")
+        if chosen is None:
+            status = RegistrationStatus.WAITLISTED
+        else:
+            registration = _new(activity.id, chosen[0], resident, 1, status, now)
+            session.add(registration)
+            await session.flush()
+            await _add_companions(session, registration, chosen[1:], now)
+            return SignUp(registration, slot=chosen[0], companion_slots=tuple(chosen[1:]))
+    elif slots:
         free = [s for s in slots if s.capacity - taken.get(s.id, 0) >= party]
         if slot_choice in (None, NEXT_SLOT):
             slot = free[0] if free else None
@@ -112,8 +153,22 @@ async def sign_up(
             status = RegistrationStatus.WAITLISTED
     elif activity.capacity is not None and activity.capacity - taken.get(None, 0) < party:
         status = RegistrationStatus.WAITLISTED
-    registration = Registration(
-        activity_id=activity.id,
+    registration = _new(activity.id, slot, resident, party, status, now)
+    session.add(registration)
+    await session.flush()
+    return SignUp(registration, slot=slot)
+
+
+def _new(
+    activity_id: int,
+    slot: ActivitySlot | None,
+    resident: Resident,
+    party: int,
+    status: str,
+    now: datetime,
+) -> Registration:
+    return Registration(
+        activity_id=activity_id,
         slot_id=slot.id if slot else None,
         resident_id=resident.id,
         party_size=party,
@@ -121,9 +176,26 @@ async def sign_up(
         code=new_code(),
         created_at=now,
     )
-    session.add(registration)
+
+
+async def _add_companions(
+    session: AsyncSession, main: Registration, slots: list[ActivitySlot], now: datetime
+) -> None:
+    """Hold one more slot for each family member signed up with ``main``."""
+    for slot in slots:
+        session.add(
+            Registration(
+                activity_id=main.activity_id,
+                slot_id=slot.id,
+                resident_id=main.resident_id,
+                party_size=1,
+                status=RegistrationStatus.CONFIRMED,
+                code=new_code(),
+                created_at=now,
+                companion_of_id=main.id,
+            )
+        )
     await session.flush()
-    return SignUp(registration, slot=slot)
 
 
 async def cancel(
@@ -140,6 +212,9 @@ async def cancel(
         return []
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
+    for companion in await store.companions(session, registration.id):
+        companion.status = RegistrationStatus.CANCELLED
+        companion.cancelled_at = now
     await session.flush()
     return await promote(session, registration.activity_id, now)
 
@@ -158,7 +233,15 @@ async def promote(session: AsyncSession, activity_id: int, now: datetime) -> lis
     taken = await store.taken(session, activity.id)
     promoted = []
     for waiting in await store.waitlist(session, activity.id):
-        if slots:
+        if per_person(slots) and waiting.party_size > 1:
+            chosen = person_slots(slots, taken, waiting.party_size, None)
+            if chosen is None:
+                continue
+            waiting.slot_id, waiting.party_size = chosen[0].id, 1
+            for slot in chosen:
+                taken[slot.id] = taken.get(slot.id, 0) + 1
+            await _add_companions(session, waiting, chosen[1:], now)
+        elif slots:
             slot = next(
                 (s for s in slots if s.capacity - taken.get(s.id, 0) >= waiting.party_size), None
             )

@@ -275,7 +275,8 @@ async def roster(ctx: Context) -> list[Reply]:
         who = name or f"居民#{registration.resident_id}"
         mark = "✔已签到" if registration.checked_in_at else ""
         if registration.status == RegistrationStatus.CONFIRMED:
-            lines.append(f"{registration.code} {who} {registration.party_size}人 {mark}".rstrip())
+            party = "同行" if registration.companion_of_id else f"{registration.party_size}人"
+            lines.append(f"{registration.code} {who} {party} {mark}".rstrip())
     waiting = [name for r, name in rows if r.status == RegistrationStatus.WAITLISTED]
     if waiting:
         lines.append("排队:" + "、".join(n or "居民" for n in waiting))

@@ -22,6 +22,7 @@ CLOSED = {
 TWICE = "您已经报名了“{title}”({status})。发送“我的报名”查看,或“取消报名”。"
 SLOT_TAKEN = "这个时段刚刚被约满了,请换一个时段。"
 ALL_SLOTS_TAKEN = "“{title}”的时段都约满了。要排队吗?有人取消时会自动为您补上。"
+NOT_ENOUGH_SLOTS = "“{title}”剩下的空位不够 {party} 位一起排。要排队吗?有人取消时会一起为您补上。"
 TOO_MANY = "“{title}”一次最多能报 {most} 人,请改一下人数再报。"
 ASK_BIRTH = "“{title}”是给{audience}的。请问您是哪一年出生的?(例如 1952)只问这一次。"
 ASK_BUILDING = "“{title}”只限{audience}。请问您住几号楼?(例如 3号楼)只问这一次。"
@@ -29,6 +30,9 @@ BAD_BIRTH = "请告诉我出生年份,例如 1952;发送 0 返回。"
 BAD_BUILDING = "请告诉我楼号,例如 3号楼;发送 0 返回。"
 NOT_FOR_YOU = "“{title}”是给{audience}的,这次您不能报名。看看其他活动:发送“活动”。"
 PICK_SLOT = "“{title}”分时段进行,请选一个时段(或选“最早的空位”):"
+PICK_SLOT_PARTY = "\n{party} 位每人一个时段,从您选的时间起连着排。"
+ALSO_AT = "(同行的在 {times})"
+MAX_SLOTS_SHOWN = 40
 CONFIRMED = (
     "已为您报名:{title}\n时间:{when}\n地点:{place}\n人数:{party} 人\n签到码:{code}\n"
     "到场时出示签到码即可。要取消请发“取消报名”。"
@@ -58,6 +62,11 @@ def when(moment: datetime, zone: ZoneInfo) -> str:
 def slot_label(slot: ActivitySlot, zone: ZoneInfo) -> str:
     """Return a slot's start as a short label (09:15)."""
     return f"{slot.starts_at.astimezone(zone):%H:%M}"
+
+
+def slot_label_at(moment: datetime, zone: ZoneInfo) -> str:
+    """Return a time as a short label (09:15)."""
+    return f"{moment.astimezone(zone):%H:%M}"
 
 
 def places(left: int | None) -> str:

@@ -13,14 +13,15 @@ from zoneinfo import ZoneInfo
 
 from handlers.canteen_rules import MEAL_NAMES, CanteenRules, yuan
 from handlers.context import Context
+from handlers.profile import address_of
 from handlers.router import Router
 from handlers.types import Reply, buttons
 from handlers.yes_no import typed_answer
 from nlp.meals import date_slot, order_slots
+from nlp.numbers import arabic
 from storage import audit
 from storage import canteen as store
 from storage.canteen_models import MealOrder
-from storage.models import Resident
 
 router = Router("canteen")
 
@@ -46,14 +47,6 @@ def local_now(ctx: Context) -> datetime:
 def day_label(day: date) -> str:
     """Return 11月26日(周四)."""
     return f"{day.month}月{day.day}日(周{WEEKDAYS[day.weekday()]})"
-
-
-def address_of(resident: Resident | None) -> str | None:
-    """Return a resident's delivery address as written (3栋2单元502), if kept."""
-    if resident is None or not resident.building:
-        return None
-    unit = f"{resident.unit}单元" if resident.unit else ""
-    return f"{resident.building}栋{unit}{resident.room or ''}"
 
 
 def _address(ctx: Context) -> str | None:
@@ -136,7 +129,7 @@ async def order(ctx: Context) -> list[Reply]:
         "quantity": quantity,
         "delivery": bool(slots["delivery"]),
     }
-    if plan["delivery"] and (written := ADDRESS_PATTERN.search(ctx.text)):
+    if plan["delivery"] and (written := ADDRESS_PATTERN.search(arabic(ctx.text))):
         plan["address"], plan["address_parts"] = _written_address(written), written.groups()
     return await _check_and_read_back(ctx, plan)
 
@@ -209,13 +202,13 @@ async def _read_back(ctx: Context, plan: dict[str, Any], lead: list[str]) -> lis
     return await ctx.ask(CONFIRM, [Reply("\n".join([*lead, text]), choices)], plan)
 
 
-@router.state(ADDRESS)
+@router.state(ADDRESS, hint="请写楼号、单元和门牌,例如“3栋2单元502”")
 async def address_given(ctx: Context) -> list[Reply] | None:
     """Remember the delivery address asked for, then read the order back."""
     assert ctx.resident is not None and ctx.state is not None
-    found = ADDRESS_PATTERN.search(ctx.text)
+    found = ADDRESS_PATTERN.search(arabic(ctx.text))
     if not found:
-        return [Reply("请写楼号、单元和门牌,例如“3栋2单元502”;发送 0 返回。")] if ctx.text else None
+        return None  # asked again (or a new request goes its way)
     keep_address(ctx, found)
     if "day" not in ctx.state.data:  # 修改地址, not an order
         await ctx.done()
@@ -234,14 +227,14 @@ def keep_address(ctx: Context, found: re.Match[str] | list[str | None]) -> None:
 @router.command("修改地址", "改地址", "送餐地址", words=True)
 async def change_address(ctx: Context) -> list[Reply]:
     """Keep a new delivery address (written after the command, or asked for)."""
-    if found := ADDRESS_PATTERN.search(ctx.args):
+    if found := ADDRESS_PATTERN.search(arabic(ctx.args)):
         keep_address(ctx, found)
         return [Reply(f"已记下送餐地址:{_address(ctx)}。\n{ADDRESS_NOTE}")]
     ask = "请告诉我新的送餐地址,例如“3栋2单元502”。\n" + ADDRESS_NOTE
     return await ctx.ask(ADDRESS, [Reply(ask)], {})
 
 
-@router.state(CONFIRM)
+@router.state(CONFIRM, hint="请回复 1 确认 或 2 取消")
 @router.button("meal")
 async def confirm(ctx: Context) -> list[Reply] | None:
     """Place the order on a yes (checked again now: its confirmation is what counts)."""
@@ -312,3 +305,32 @@ async def forget_address(ctx: Context) -> list[Reply]:
     ctx.resident.building = ctx.resident.unit = ctx.resident.room = None
     ctx.resident.consents = {k: v for k, v in ctx.resident.consents.items() if k != "address"}
     return [Reply("已删除您的送餐地址。")]
+
+
+# 吃饭有没有优惠, 老人吃饭便宜吗, 食堂有补贴吗: what the resident pays, and why.
+SUBSIDY_QUESTION = r".*(?:饭|餐|食堂|吃).*(?:优惠|补贴|便宜|打折|减免|半价|免费|老人价|敬老).*"
+
+
+@router.phrase(SUBSIDY_QUESTION)
+async def subsidy_answer(ctx: Context) -> list[Reply] | None:
+    """Tell the resident their meal subsidy (by their age) and the tiers."""
+    assert ctx.community is not None and ctx.resident is not None
+    rules = await rules_of(ctx)
+    if not rules.subsidies:
+        return [Reply("幸福食堂现在没有年龄补贴,按菜单价格收费。发“菜单”看今天的菜和价格。")]
+    tiers = "、".join(f"{age}岁以上每份少 {yuan(cents)}" for age, cents in rules.subsidies)
+    lines = [f"幸福食堂的老人补贴:{tiers}。"]
+    year = local_now(ctx).year
+    if ctx.resident.birth_year is None:
+        lines.append("告诉我您的年龄(例如“我今年75岁”),订餐时就按您的补贴算。")
+    else:
+        off = 10000 - rules.price_for(ctx.resident, 10000, year)
+        age = year - ctx.resident.birth_year
+        if off:
+            lines.append(f"您今年 {age} 岁,每份饭少 {yuan(off)}。")
+        else:
+            lines.append(f"您今年 {age} 岁,还不到补贴的年龄。")
+    if rules.may_deliver(ctx.resident, year):
+        lines.append("您还可以让食堂送餐到家。")
+    lines.append("发“菜单”看今天的菜和您的价格。")
+    return [Reply("\n".join(lines))]

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers.canteen import day_label, local_now
+from handlers.canteen import community_zone, day_label, local_now
 from handlers.canteen_rules import MEAL_NAMES
 from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply, buttons
 from handlers.yes_no import typed_answer
 from nlp.dates import find_date
-from nlp.meals import chinese_number
+from nlp.meals import chinese_number, meal_of, quantity, wants_delivery
 from storage import canteen as store
-from storage.canteen_models import StandingOrder
+from storage.canteen_models import OrderStatus, StandingOrder
 
 router = Router("canteen_standing")
 
@@ -37,7 +37,31 @@ async def standing(ctx: Context) -> list[Reply]:
     return await ctx.ask(CONFIRM, [Reply(text, choices)], plan)
 
 
-@router.state(CONFIRM)
+# 每天中午给我送一份饭, 以后天天给我留两份午饭: a standing order said in full.
+STANDING_PHRASE = (
+    r".{0,6}(?:每天|天天|每个工作日|每日|以后每天).{0,10}(?:订|送|要|来|留).{0,8}(?:饭|餐|份).{0,8}"
+)
+
+
+@router.phrase(STANDING_PHRASE)
+async def standing_in_words(ctx: Context) -> list[Reply] | None:
+    """Offer a standing order with the meal, portions and delivery the resident said."""
+    if "提醒" in ctx.text:
+        return None  # 每天提醒我订餐 is the daily menu
+    plan = {
+        "meal": meal_of(ctx.text) or "lunch",
+        "quantity": quantity(ctx.text),
+        "delivery": wants_delivery(ctx.text),
+    }
+    if not 1 <= plan["quantity"] <= ctx.settings.canteen.max_quantity:
+        return [Reply(f"份数请在 1 到 {ctx.settings.canteen.max_quantity} 份之间。")]
+    where = "送餐到家" if plan["delivery"] else "到食堂取"
+    text = f"以后每个开放日都为您订:{MEAL_NAMES[plan['meal']]} {plan['quantity']} 份,{where}。"
+    choices = buttons(("确认", "standing:yes"), ("取消", "standing:no"))
+    return await ctx.ask(CONFIRM, [Reply(text, choices)], plan)
+
+
+@router.state(CONFIRM, hint="请回复 1 确认 或 2 取消")
 @router.button("standing")
 async def standing_answer(ctx: Context) -> list[Reply] | None:
     """Keep the standing order on a yes."""
@@ -87,7 +111,24 @@ async def pause(ctx: Context) -> list[Reply]:
     if not 1 <= length <= MAX_PAUSE_DAYS or start < today:
         return [Reply(f"暂停请说从哪天起、多久(1 到 {MAX_PAUSE_DAYS} 天),例如“明天起暂停一周”。")]
     usual.paused_from, usual.paused_until = start, start + timedelta(days=length - 1)
-    return [Reply(f"已暂停:{day_label(start)} 到 {day_label(usual.paused_until)} 不订。")]
+    lines = [f"已暂停:{day_label(start)} 到 {day_label(usual.paused_until)} 不订。"]
+    # Orders already placed in those days go too (before their cut-off), and the resident hears.
+    cancelled, late = [], []
+    now, zone, rules = local_now(ctx), community_zone(ctx), ctx.settings.canteen
+    for order in await store.orders_of(
+        ctx.session, ctx.resident.id, start, until=usual.paused_until
+    ):
+        label = f"{day_label(order.day)}{MEAL_NAMES[order.meal]}"
+        if now >= rules.cutoff(order.day, order.meal, zone):
+            late.append(label)
+            continue
+        order.status, order.cancelled_at = OrderStatus.CANCELLED, ctx.now
+        cancelled.append(label)
+    if cancelled:
+        lines.append(f"这几天已订的也取消了:{'、'.join(cancelled)}。")
+    if late:
+        lines.append(f"{'、'.join(late)}已过截止时间,照常供应。")
+    return [Reply("\n".join(lines))]
 
 
 def _length(text: str) -> int:

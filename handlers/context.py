@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +14,8 @@ from handlers.broadcast_rules import QuietHours
 from handlers.canteen_rules import CanteenRules
 from handlers.chart_spec import DrawChart
 from handlers.types import Incoming, Reply
+from nlp.intents import Understanding, understand
+from nlp.urgent import Urgency
 from storage import conversations, outbox, residents
 from storage import staff as staff_store
 from storage.models import Community, ConversationState, Resident
@@ -88,10 +91,29 @@ class Context:
     record_message: bool = True
     # True once a message that waited (for a community to be chosen) is being handled.
     resumed: bool = False
+    # The words after a command ("撤回 12" → "12").
     args: str = ""
+    # What nlp found in the message (an order's day and portions, a status question's subject).
+    slots: dict[str, Any] = field(default_factory=dict)
+    # The emergency the message reports, if it reports one.
+    urgency: Urgency | None = None
+    # Handles words as if the speaker had sent them (a menu's choice 3 → 活动); the
+    # dispatcher provides it.
+    redirect: Callable[[str], Awaitable[list[Reply]]] | None = field(default=None, repr=False)
     replies_prefix: list[Reply] = field(default_factory=list)
     # Every command's name (帮助, 转人工, /forget…), for steps that take free text.
     command_names: frozenset[str] = frozenset()
+
+    _understood: Understanding | None = field(default=None, repr=False)
+
+    def understood(self) -> Understanding:
+        """Return what nlp understands of the message (worked out once, when first asked)."""
+        if self._understood is None or self._understood_text != self.text:
+            self._understood = understand(self.text, now=self.now)
+            self._understood_text = self.text
+        return self._understood
+
+    _understood_text: str = field(default="", repr=False)
 
     @property
     def is_staff(self) -> bool:

@@ -1,23 +1,33 @@
-"""帮助: what linli can do, in short lines a senior can follow; and what is not open yet."""
+"""帮助: what linli can do, as a numbered menu a senior can choose from; and chit-chat.
+
+The menu's numbers work: typing 3 (or 三, or pressing the button) opens activities, as if the
+resident had sent “活动”. Greetings, thanks and acknowledgements get a short friendly answer
+and never become a record or an alert.
+"""
 
 from __future__ import annotations
 
 from handlers.context import Context
 from handlers.router import Router
-from handlers.types import Reply
+from handlers.types import Reply, buttons
 
 router = Router("help")
 
-RESIDENT_HELP = """我是邻里小助手,您可以:
-1. 直接说建议或问题,例如“楼道灯坏了”
-2. 发“我的建议”,看处理进度
-3. 发“活动”,看最近的活动并报名;“我的报名”查看、“取消报名”取消
-4. 发“菜单”看幸福食堂吃什么;说“明天中午订两份饭”就能订餐;“照旧”每天订
-5. 发“问卷”,填社区的投票和问卷;“继续问卷”接着填,“修改答案”改答案
-6. 发“转人工”,找工作人员
-7. 发“留电话”,方便工作人员回电(自愿)
-8. 发“删除我的信息”,删除您的资料
-有危险请先打 110 / 119 / 120。"""
+MENU = "help.menu"
+# (label, what choosing it sends as if typed); a None sends the hint instead.
+ITEMS: tuple[tuple[str, str | None], ...] = (
+    ("反映问题、提建议", None),
+    ("我的建议", "我的建议"),
+    ("社区活动", "活动"),
+    ("食堂菜单和订餐", "菜单"),
+    ("问卷和投票", "问卷"),
+    ("找工作人员", "转人工"),
+    ("留电话", "留电话"),
+    ("我的资料", "我的资料"),
+)
+RESIDENT_HELP = "我是邻里小助手,您可以选:"
+DANGER = "有危险请先打 110 / 119 / 120。"
+HOW_TO_TELL = "请直接告诉我是什么事、在哪里。\n例如:“3栋楼道灯坏了”。"
 
 STAFF_HELP = """工作人员命令:
 /open [分类] 或“待办”:待处理建议
@@ -35,12 +45,40 @@ STAFF_HELP = """工作人员命令:
 问卷:/newpoll 发起投票或问卷;/polllist 列表;/pollresults 编号 结果和图表;
   /pollclose 编号 提前结束;/pollextend 编号 时间 延期;/pollpublish 编号 公布结果"""
 
+CHITCHAT = {
+    "greeting": "您好!我在。有事直接跟我说,或发“帮助”看看我能做什么。",
+    "thanks": "不客气!有事随时找我。",
+    "bye": "好的,再见!有事随时找我。",
+    "ack": "好的。有事随时找我。",
+}
 
-@router.command("帮助", "/help", "/start", "help", "你好", "您好")
+
+@router.command("帮助", "/help", "/start", "help", "菜单栏", "功能")
 @router.intent("help")
 async def show_help(ctx: Context) -> list[Reply]:
-    """Explain what linli can do (and the staff commands to staff)."""
-    replies = [Reply(RESIDENT_HELP)]
+    """Show the numbered menu (and the staff commands to staff)."""
+    choices = buttons(*[(label, f"help:{i}") for i, (label, _) in enumerate(ITEMS, 1)])
+    replies = [Reply(RESIDENT_HELP, choices), Reply(DANGER)]
     if ctx.is_staff:
         replies.append(Reply(STAFF_HELP))
-    return replies
+    return await ctx.ask(MENU, replies)
+
+
+@router.button("help")
+async def chosen(ctx: Context) -> list[Reply] | None:
+    """Open what the resident chose from the menu."""
+    number = (ctx.choice or "").partition(":")[2]
+    if not number.isdigit() or not 1 <= int(number) <= len(ITEMS):
+        return None
+    await ctx.done()
+    _, words = ITEMS[int(number) - 1]
+    if words is None or ctx.redirect is None:
+        return [Reply(HOW_TO_TELL)]
+    return await ctx.redirect(words)
+
+
+@router.intent("chitchat")
+async def chitchat(ctx: Context) -> list[Reply]:
+    """Answer a greeting, thanks or an acknowledgement kindly; nothing is stored."""
+    kind = str(ctx.slots.get("kind", "ack"))
+    return [Reply(CHITCHAT.get(kind, CHITCHAT["ack"]))]

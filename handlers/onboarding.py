@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.dispatcher import NO_COMMUNITY
 from handlers.router import Router
 from handlers.types import Reply, buttons
 from storage import audit, communities, residents
@@ -53,7 +54,8 @@ def _choices(found: list[Community]) -> list[Reply]:
     return [Reply(CHOOSE, buttons(*[(c.name, f"join:{c.id}") for c in found], per_row=1))]
 
 
-@router.state(JOIN)
+@router.state(JOIN, hint="请选您住的小区")
+@router.intent(NO_COMMUNITY)
 async def join(ctx: Context) -> list[Reply] | None:
     """Put a new resident into a community: the only one, the invited one, or their choice."""
     slug = _invited_slug(ctx.incoming.start_payload)

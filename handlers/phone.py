@@ -14,6 +14,7 @@ from handlers.dispatcher import CONTACT_SHARED
 from handlers.router import Router
 from handlers.types import Button, Reply, buttons
 from handlers.yes_no import typed_answer
+from nlp.numbers import NUMERAL_CHARS, phone_digits
 from storage import audit
 
 router = Router("phone")
@@ -86,7 +87,7 @@ async def contact_unasked(ctx: Context) -> list[Reply]:
 CONSENT_YES, CONSENT_NO = frozenset({"同意", "愿意"}), frozenset({"不同意", "不愿意"})
 
 
-@router.state(CONSENT)
+@router.state(CONSENT, hint="请回复 1 同意 或 2 不用了")
 async def consent(ctx: Context) -> list[Reply] | None:
     """Take the resident's yes or no (pressed, numbered or typed)."""
     choice = ctx.choice or typed_answer(ctx.text, "phone", CONSENT_YES, CONSENT_NO)
@@ -102,7 +103,7 @@ async def consent(ctx: Context) -> list[Reply] | None:
     return None
 
 
-@router.state(WAITING)
+@router.state(WAITING, hint="请输入 11 位手机号,例如 13812345678")
 async def waiting(ctx: Context) -> list[Reply] | None:
     """Keep the number the resident shares or types, once it reads as a phone number."""
     assert ctx.resident is not None
@@ -111,10 +112,11 @@ async def waiting(ctx: Context) -> list[Reply] | None:
         if not incoming.contact_is_own:
             return [Reply(NOT_YOURS)]
         number = normalise(incoming.contact_phone)
-    elif re.fullmatch(r"[\d\s\-+()()]{7,}", ctx.text):
-        number = normalise(ctx.text)
+    elif re.fullmatch(rf"[\d\s\-+()(){NUMERAL_CHARS}]{{7,}}", ctx.text):
+        # 一三八一二三四五六七八 as typed or heard counts as much as the digits.
+        number = normalise(phone_digits(ctx.text) if not ctx.text.startswith("+") else ctx.text)
     else:
-        return None  # something else: routed as usual, the question stays open
+        return None  # something else: asked again, or routed if it is a new request
     if number is None:
         return [Reply(NOT_A_NUMBER)]
     await ctx.done()

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlp.numbers import choice_number
 from storage.poll_models import PollQuestion, QuestionKind
 
 MAX_TEXT = 500
@@ -106,7 +107,11 @@ def _read_rating(question: PollQuestion, said: str) -> Answer | Problem:
 
 def _read_choices(question: PollQuestion, said: str) -> Answer | Problem:
     names = labels(question)
-    picked = _numbers(said) if re.fullmatch(r"[\d\s,,、;;/]+", said) else _words(names, said)
+    picked = _numbers(said) if re.fullmatch(r"[\d\s,,、;;/]+", said) else None
+    if picked is None:
+        picked = _chinese_numbers(said)  # 一, 一 三, 第二个
+    if picked is None:
+        picked = _words(names, said)
     if picked is None:
         return Problem(f"没看懂“{said[:20]}”。" + how_to_answer(question))
     if not picked:
@@ -124,6 +129,15 @@ def _read_choices(question: PollQuestion, said: str) -> Answer | Problem:
         return Problem(f"这题最多选 {limit} 项,您选了 {len(picked)} 项。请重新回复。")
     other = other_number(question)
     return Answer(choices=tuple(picked), needs_other_text=other is not None and other in picked)
+
+
+def _chinese_numbers(said: str) -> list[int] | None:
+    """Read choices said as Chinese numbers (一, 一 三, 一、三, 第二个), or None."""
+    parts = [p for p in _SEPARATORS.split(said) if p]
+    found = [choice_number(p) for p in parts]
+    if not parts or any(n is None for n in found):
+        return None
+    return [n for n in found if n is not None]
 
 
 def _numbers(said: str) -> list[int] | None:

@@ -19,6 +19,7 @@ from handlers.poll_flow import Progress, load_progress, question_reply
 from handlers.poll_rules import Answer, Problem, how_to_answer, labels, read_answer
 from handlers.router import Router
 from handlers.types import Button, Reply
+from nlp.numbers import arabic
 from storage import audience as audiences
 from storage import polls as store
 from storage.poll_models import Poll, PollQuestion, QuestionKind, ResultsShown
@@ -144,13 +145,13 @@ def _family_has_it(ctx: Context, poll: Poll, progress: Progress) -> list[Reply] 
     return [Reply(T.household_busy(poll.title, address))]
 
 
-@router.state(HOUSEHOLD)
+@router.state(HOUSEHOLD, hint="请写楼号、单元和门牌,例如“3栋2单元502”")
 async def household_given(ctx: Context) -> list[Reply] | None:
     """Keep the door number a household poll needs, then start it."""
     assert ctx.state is not None
-    found = ADDRESS_PATTERN.search(ctx.text)
+    found = ADDRESS_PATTERN.search(arabic(ctx.text))
     if not found or not found.group(3):
-        return [Reply("请写楼号、单元和门牌,例如“3栋2单元502”;发送 0 返回。")] if ctx.text else None
+        return None  # asked again (or a new request goes its way)
     keep_address(ctx, found)
     poll = await store.get(ctx.session, int(ctx.state.data["poll"]))
     await ctx.done()

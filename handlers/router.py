@@ -24,6 +24,21 @@ class Command:
     words: bool = False
 
 
+@dataclass(frozen=True)
+class Step:
+    """A pending conversation step: its handler, and what to say when an answer does not fit.
+
+    A step that ``holds`` is a real question: a message that is no answer to it is not filed
+    as anything else; linli says what it needs (``hint``) and asks again. A step that does not
+    hold is an offer (the choices after a suggestion is filed): other messages go their way.
+    """
+
+    handler: Handler
+    hint: str | None = None
+    # True, False, or a test of the message (a question asked days ago no longer holds).
+    holds: bool | Callable[[Context], bool] = True
+
+
 @dataclass
 class Router:
     """The entry points of one feature."""
@@ -31,11 +46,21 @@ class Router:
     name: str
     commands: dict[str, Command] = field(default_factory=dict)
     intents: dict[str, Handler] = field(default_factory=dict)
-    states: dict[str, Handler] = field(default_factory=dict)
+    states: dict[str, Step] = field(default_factory=dict)
     buttons: dict[str, Handler] = field(default_factory=dict)
     leaves: dict[str, Handler] = field(default_factory=dict)
     payloads: dict[str, Handler] = field(default_factory=dict)
     phrases: dict[str, Handler] = field(default_factory=dict)
+    included: list[Router] = field(default_factory=list)
+
+    def include(self, *routers: Router) -> Router:
+        """Nest other routers in this one (a feature package exposes one router)."""
+        self.included.extend(routers)
+        return self
+
+    def walk(self) -> list[Router]:
+        """Return this router and every router nested in it, depth first."""
+        return [self, *(r for child in self.included for r in child.walk())]
 
     def command(
         self, *names: str, staff: bool = False, args: bool = False, words: bool = False
@@ -53,9 +78,17 @@ class Router:
         """Register a handler for intents that nlp understood."""
         return _into(self.intents, names)
 
-    def state(self, *names: str) -> Callable[[Handler], Handler]:
-        """Register a handler for a pending conversation step."""
-        return _into(self.states, names)
+    def state(
+        self, *names: str, hint: str | None = None, holds: bool | Callable[[Context], bool] = True
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler for a pending conversation step (see Step for hint and holds)."""
+
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self.states[name] = Step(handler, hint, holds)
+            return handler
+
+        return register
 
     def on_leave(self, *names: str) -> Callable[[Handler], Handler]:
         """Register what happens when the user leaves a step with 0 / 返回."""

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from handlers import suggestion_texts as T
 from handlers.context import Context
 from handlers.router import Router
-from handlers.suggestions import FOLLOW_UP, RATE, rating_buttons
+from handlers.suggestions import FOLLOW_UP, RATE, rating_prompt
 from handlers.types import Reply, buttons, record_number
 from nlp.topics import TOPICS, topic_of_label
-from storage import audit, communities
+from storage import audit, communities, conversations, residents
 from storage import staff as staff_store
 from storage import suggestions as store
 from storage.models import ACTIVE_STATUSES, Suggestion, SuggestionStatus
@@ -86,8 +86,7 @@ async def _notify_involved(
     ctx: Context, suggestion: Suggestion, reply: Reply, kind: str, ask_state: str | None = None
 ) -> int:
     """Tell the author and every supporter; return how many residents were told."""
-    people = [suggestion.resident_id, *await store.supporter_ids(ctx.session, suggestion.id)]
-    targets = list(dict.fromkeys(p for p in people if p is not None))
+    targets = await _involved(ctx, suggestion)
     for resident_id in targets:
         await ctx.push_to_resident(
             resident_id,
@@ -177,9 +176,43 @@ async def resolve(ctx: Context) -> list[Reply]:
     suggestion.times_resolved += 1
     await _record(ctx, suggestion, "resolved", note or None)
     text = T.RESOLVED_TO_RESIDENT.format(id=suggestion.id, note=f":{note}" if note else "")
-    message = Reply(text, rating_buttons(suggestion.id))
-    n = await _notify_involved(ctx, suggestion, message, "resolved", ask_state=RATE)
+    n = 0
+    for resident_id in await _involved(ctx, suggestion):
+        n += 1
+        waiting = await _rating_waiting(ctx, resident_id, suggestion.id)
+        if waiting is not None:
+            # One rating question at a time: this one is asked once that one is answered.
+            later = T.RATE_LATER.format(other=waiting, id=suggestion.id)
+            await ctx.push_to_resident(resident_id, [Reply(f"{text}\n{later}")], "resolved")
+            continue
+        prompt = rating_prompt(suggestion)
+        await ctx.push_to_resident(
+            resident_id,
+            [Reply(text), prompt],
+            "resolved",
+            ask_state=RATE,
+            ask_data={"id": suggestion.id, "asked": ctx.now.isoformat()},
+            ask_ttl=timedelta(days=ctx.settings.rating_days),
+            ask_over=(FOLLOW_UP,),
+        )
     return [Reply(RESOLVED.format(id=suggestion.id, n=n))]
+
+
+async def _involved(ctx: Context, suggestion: Suggestion) -> list[int]:
+    """Return the residents a suggestion concerns: its author and every supporter."""
+    people = [suggestion.resident_id, *await store.supporter_ids(ctx.session, suggestion.id)]
+    return list(dict.fromkeys(p for p in people if p is not None))
+
+
+async def _rating_waiting(ctx: Context, resident_id: int, suggestion_id: int) -> int | None:
+    """Return the suggestion a resident is being asked to rate now, if another one."""
+    for account in await residents.accounts(ctx.session, resident_id):
+        state = await conversations.pending(
+            ctx.session, account.channel, account.external_id, ctx.now
+        )
+        if state is not None and state.state == RATE and state.data.get("id") != suggestion_id:
+            return int(state.data["id"])
+    return None
 
 
 @router.command("/close", "完结", staff=True, args=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from handlers.canteen_standing import PROMPT
 from handlers.context import Context
 from handlers.router import Router
-from handlers.types import Reply
+from handlers.types import Reply, buttons
 from storage import tags
 from storage.broadcast_models import BroadcastKind
 
@@ -84,3 +84,50 @@ async def mine(ctx: Context) -> list[Reply]:
     menu = "收" if PROMPT in (ctx.resident.consents or {}) else "不收"
     lines.append(f"· 每天的食堂菜单:{menu}(“每天提醒我订餐” / “不要提醒了”)")
     return [Reply("\n".join(lines))]
+
+
+STOP = "subscriptions.stop"
+# 不要再给我发通知了, 别发消息了, 通知太多了 不想收: the resident chooses which to stop.
+STOP_PHRASE = (
+    r".*(?:不要|别|不用|不想)再?(?:给我)?(?:发|推|收)(?:送)?(?:了)?(?:这些|那么多)?(?:通知|消息|信息)"
+    r".*|.*(?:通知|消息)太多.*|.*(?:退订|取消订阅|不想收(?:到)?)(?:通知|消息)?.*"
+)
+_ALL = "all"
+_MENU_OFF = "menu"
+
+
+@router.phrase(STOP_PHRASE)
+async def stop_which(ctx: Context) -> list[Reply] | None:
+    """Ask which notices to stop (urgent ones always come)."""
+    if ctx.text.startswith(("退订", "订阅")) and ctx.text in ctx.command_names:
+        return None
+    choices = [(name, f"unsub:{kind}") for kind, name in NAMES.items()]
+    choices += [("每天的菜单提醒", f"unsub:{_MENU_OFF}"), ("以上全部", f"unsub:{_ALL}")]
+    text = "不想收哪种通知?紧急通知(停水停电、安全)总会发给您。"
+    return await ctx.ask(STOP, [Reply(text, buttons(*choices, per_row=2))])
+
+
+@router.state(STOP, hint="请回复 1 到 5 选一种通知")
+@router.button("unsub")
+async def stop_chosen(ctx: Context) -> list[Reply] | None:
+    """Stop the kind of notice chosen."""
+    assert ctx.resident is not None
+    choice = (ctx.choice or "").partition(":")[2]
+    if not choice:
+        return None
+    await ctx.done()
+    if choice == _MENU_OFF:
+        consents = dict(ctx.resident.consents or {})
+        consents.pop(PROMPT, None)
+        ctx.resident.consents = consents
+        return [Reply("好的,不再每天发食堂菜单。想再收,发“每天提醒我订餐”。")]
+    if choice == _ALL:
+        for kind in NAMES:
+            await tags.opt_out(ctx.session, ctx.resident.id, kind)
+        consents = dict(ctx.resident.consents or {})
+        consents.pop(PROMPT, None)
+        ctx.resident.consents = consents
+        return [Reply("好的,除了紧急通知,其他通知都不再发给您。想再收,发“我的订阅”看看怎么开。")]
+    if choice not in NAMES:
+        return None
+    return await _off(ctx, choice)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from handlers.texts import snippet
 from storage.models import Suggestion, SuggestionStatus
+
+__all__ = ["snippet", "status_label"]
 
 STATUS_LABELS = {
     SuggestionStatus.OPEN: "待处理",
@@ -37,13 +40,24 @@ ALREADY_DECIDED = "这条建议已经处理过这个选项了。"
 NONE_YET = "您还没有提过建议。直接发消息告诉我就可以,例如:“楼道灯坏了”。"
 MINE_HEADER = "您的建议(最近 {n} 条):"
 MINE_FOOTER = "想撤回,发送“撤回 编号”,例如“撤回 {id}”。"
+WHICH_TO_WITHDRAW = "要撤回哪一条?请发“撤回 编号”,例如“撤回 12”。发“我的建议”可以看到编号。"
+SAY_MORE = (
+    "您说的“{text}”,我没太明白。\n请多说几句:什么事、在哪里。\n"
+    "如果就是要把这句话交给工作人员,回复 1。"
+)
+NOT_FILED = "好的,没有记下。有事随时告诉我。"
 MINE_STATUS_SOON = "{what}的记录在这里还查不到,现在能查的是“我的建议”。"
 
 STAFF_REPLY_TO_RESIDENT = "社区回复了您的建议(编号 {id}):\n{text}"
-RESOLVED_TO_RESIDENT = (
-    "您关注的问题(编号 {id})已处理完成{note}。\n"
-    "请给处理结果打个分:1 很不满意 … 5 很满意;没解决请选“没解决”。"
+RESOLVED_TO_RESIDENT = "您关注的问题(编号 {id})已处理完成{note}。"
+RATE_PROMPT = (
+    "{note}请给编号 {id}(“{snippet}”)的处理结果打个分,回复数字:\n"
+    "5 很满意\n4 满意\n3 一般\n2 不满意\n1 很不满意\n6 没解决"
 )
+RATE_HINT = "请回复 1 到 5 打分(5 最满意),没解决回复 6"
+RATE_LATER = "您还有编号 {other} 没评价,评完再请您评这一条;也可以随时发“评价 {id}”。"
+ONE_MORE = "还有一条:"
+NOTHING_TO_RATE = "现在没有要您评价的事。处理完的建议,发“评价 编号”也能打分。"
 CLOSED_TO_RESIDENT = "您关注的问题(编号 {id})已完结{note}。谢谢您的参与!"
 RATE_THANKS = "谢谢您的评价({score} 分)!"
 RATE_REOPENED = "抱歉没有让您满意。编号 {id} 已重新打开,工作人员会继续跟进。"
@@ -51,26 +65,8 @@ ALREADY_RATED = "您已经评价过编号 {id} 了,谢谢!"
 NOT_RATEABLE = "编号 {id} 现在不需要评价。"
 
 STAFF_NEW = "新建议 #{id} [{topic}] {who}:{snippet}"
-STAFF_URGENT = "【紧急】#{id} {who}:{snippet}\n请立即处理!居民已收到急救电话提示。"
 STAFF_REOPENED = "#{id} 被居民重新打开(评分:{score})。"
 STAFF_DIGEST = "过去一段时间有 {n} 条新建议:"
-
-EMERGENCY_HEAD = "⚠️ 如有危险,请马上打电话:报警 110 / 火警 119 / 急救 120"
-EMERGENCY_DUTY = "社区值班电话:{phone}"
-EMERGENCY_TAIL = "我们已通知社区工作人员。"
-EMERGENCY_ADVICE = {
-    "elevator": "被困在电梯里请按警铃、打电梯里的救援电话,不要扒门,耐心等待救援。",
-    "gas": "闻到燃气味:不要开关电器、不要点火、不要在屋里打电话,开窗通风,关掉燃气阀,人先离开。",
-    "fire": "着火了:马上离开,走楼梯不坐电梯,用湿毛巾捂住口鼻,低姿前进。",
-    "fall": "有人摔倒:先别急着扶起,看看是否清醒、能否说话,需要时马上打 120。",
-    "injury": "有人受伤:先确保自身安全,按住伤口止血,需要时打 120 或 110。",
-}
-
-
-def snippet(text: str, limit: int = 40) -> str:
-    """Return the first ``limit`` characters of a text on one line."""
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= limit else one_line[:limit] + "…"
 
 
 def status_label(suggestion: Suggestion) -> str:

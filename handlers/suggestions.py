@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from handlers import suggestion_texts as T
 from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply, buttons, record_number
-from nlp import similarity, urgent
-from nlp.topics import TOPICS, classify
+from nlp import similarity
+from nlp.numbers import NUMERAL_CHARS, choice_number
+from nlp.rating import UNSOLVED, rating_of
+from nlp.tokenizer import compact, normalize
+from nlp.topics import TOPICS, TopicResult, classify
 from storage import suggestions as store
 from storage.models import ACTIVE_STATUSES, Suggestion, SuggestionStatus
 
@@ -19,6 +23,7 @@ router = Router("suggestions")
 FOLLOW_UP = "suggestion.follow_up"
 ATTACHMENTS = "suggestion.attachments"
 RATE = "suggestion.rate"
+VAGUE = "suggestion.vague"
 
 
 def _attachments(ctx: Context) -> list[dict[str, Any]]:
@@ -42,37 +47,68 @@ def _parts(choice: str) -> tuple[str, str, str]:
 
 @router.intent("suggestion")
 async def submit(ctx: Context) -> list[Reply]:
-    """Store a suggestion, answer with its number and topic, and offer what comes next."""
+    """Store a suggestion, answer with its number and topic, and offer what comes next.
+
+    A message too short to say what the problem is (哈哈, 我来了, 电梯) is not filed at
+    once: the resident is asked to say more, or to confirm that this is what to pass on.
+    """
     assert ctx.resident is not None and ctx.community is not None
     found = classify(ctx.text)
-    emergency = urgent.detect(ctx.text)
+    if _too_vague(ctx.text, found) and not _attachments(ctx):
+        choices = buttons(("记下来", "sugkeep:yes"), ("不用了", "sugkeep:no"))
+        return await ctx.ask(
+            VAGUE, [Reply(T.SAY_MORE.format(text=ctx.text[:20]), choices)], {"text": ctx.text}
+        )
+    return await _file(ctx, ctx.text, found)
+
+
+@router.button("sugkeep")
+async def keep_vague(ctx: Context) -> list[Reply] | None:
+    """File (or drop) a short message the resident was asked about."""
+    if ctx.state is None or ctx.state.state != VAGUE or "text" not in ctx.state.data:
+        return None
+    text = str(ctx.state.data["text"])
+    await ctx.done()
+    if ctx.choice != "sugkeep:yes":
+        return [Reply(T.NOT_FILED)]
+    ctx.text = text
+    return await _file(ctx, text, classify(text))
+
+
+def _too_vague(text: str, found: TopicResult) -> bool:
+    """Tell whether a message is too short to be a suggestion staff could act on."""
+    chars = compact(normalize(text))
+    if len(chars) <= 3:
+        return True
+    return len(chars) <= 8 and found.topic == "other" and not found.keywords
+
+
+async def _file(ctx: Context, text: str, found: TopicResult) -> list[Reply]:
+    """Store the suggestion and answer with its number, topic and what may come next."""
+    assert ctx.resident is not None and ctx.community is not None
     media = _attachments(ctx)
-    alert_now = emergency is not None or ctx.settings.staff_alerts == "each"
+    alert_now = ctx.settings.staff_alerts == "each"
     suggestion = await store.create(
         ctx.session,
         community_id=ctx.community.id,
         resident_id=ctx.resident.id,
         channel=ctx.incoming.channel,
-        text=ctx.text,
+        text=text,
         topic=found.topic,
         confidence=found.confidence,
         keywords=list(found.keywords),
-        terms=" ".join(similarity.terms(ctx.text)),
-        urgent=emergency is not None,
+        terms=" ".join(similarity.terms(text)),
+        urgent=False,
         media=media,
         # "off" and digest mode leave it unalerted; the digest job picks it up.
         staff_alerted_at=ctx.now if alert_now else None,
     )
-    replies: list[Reply] = []
-    if emergency is not None:
-        replies.append(Reply(_emergency_text(ctx, emergency.kind)))
     if alert_now:
-        await _alert_staff(ctx, suggestion, urgent=emergency is not None)
-
+        await _alert_staff(ctx, suggestion)
     ack = T.ACK.format(id=suggestion.id, topic=found.label)
     if ctx.truncated:
         ack = T.TRUNCATED.format(limit=ctx.settings.max_text_chars) + "\n" + ack
-    similar = None if emergency else await _most_similar(ctx, suggestion)
+    similar = await _most_similar(ctx, suggestion)
     if similar is not None:
         other = similar.id
         n = 1 + await store.supporter_count(ctx.session, other)
@@ -88,28 +124,17 @@ async def submit(ctx: Context) -> list[Reply]:
         choices = buttons(
             ("分类不对", f"topic:{suggestion.id}"), ("撤回", f"withdraw:{suggestion.id}")
         )
-    replies.append(Reply(text, choices))
-    return await ctx.ask(FOLLOW_UP, replies, {"id": suggestion.id})
+    return await ctx.ask(FOLLOW_UP, [Reply(text, choices)], {"id": suggestion.id})
 
 
-def _emergency_text(ctx: Context, kind: str) -> str:
-    phone = (ctx.community.duty_phone if ctx.community else None) or ctx.settings.default_duty_phone
-    lines = [T.EMERGENCY_HEAD]
-    if phone:
-        lines.append(T.EMERGENCY_DUTY.format(phone=phone))
-    lines += [T.EMERGENCY_ADVICE[kind], T.EMERGENCY_TAIL]
-    return "\n".join(lines)
-
-
-async def _alert_staff(ctx: Context, suggestion: Suggestion, *, urgent: bool) -> None:
-    template = T.STAFF_URGENT if urgent else T.STAFF_NEW
-    text = template.format(
+async def _alert_staff(ctx: Context, suggestion: Suggestion) -> None:
+    text = T.STAFF_NEW.format(
         id=suggestion.id,
         topic=TOPICS[suggestion.topic],
         who=ctx.speaker,
         snippet=T.snippet(suggestion.text, 80),
     )
-    await ctx.alert_staff(suggestion.community_id, [Reply(text)], "staff_alert", urgent=urgent)
+    await ctx.alert_staff(suggestion.community_id, [Reply(text)], "staff_alert")
 
 
 async def _most_similar(ctx: Context, suggestion: Suggestion) -> Suggestion | None:
@@ -219,12 +244,31 @@ async def withdraw_button(ctx: Context) -> list[Reply] | None:
     return await _withdraw(ctx, ctx.choice.partition(":")[2])
 
 
-@router.command("撤回", "/withdraw", args=True)
+@router.command("撤回", "撤销", "/withdraw", args=True)
 async def withdraw_command(ctx: Context) -> list[Reply]:
-    """Withdraw by command: ``撤回 12``."""
-    return await _withdraw(ctx, ctx.args.split()[0] if ctx.args else "") or [
-        Reply(T.NOT_YOURS.format(id=ctx.args or "?"))
-    ]
+    """Withdraw by command: ``撤回 12``, ``撤回十一``, ``撤回第11条``, ``撤销第9号``."""
+    said = ctx.args.split()[0] if ctx.args.split() else ""
+    number = choice_number(said)
+    if number is None and not said.isdigit():
+        return [Reply(T.WHICH_TO_WITHDRAW)]
+    shown = number if number is not None else said[:12]
+    return await _withdraw(ctx, str(shown)) or [Reply(T.NOT_YOURS.format(id=shown))]
+
+
+# "不要了 撤回 11", "帮我撤回第11条吧", "把11号撤销了": a withdrawal said with other words.
+WITHDRAW_PHRASE = (
+    rf".{{0,8}}(?:撤回|撤销)\s*(?:第|编号)?\s*([0-9{NUMERAL_CHARS}]{{1,6}})\s*(?:条|号|个)?.{{0,6}}"
+)
+
+
+@router.phrase(WITHDRAW_PHRASE)
+async def withdraw_in_words(ctx: Context) -> list[Reply] | None:
+    """Withdraw a suggestion named by number inside other words."""
+    match = re.fullmatch(WITHDRAW_PHRASE, ctx.text)
+    number = choice_number(match.group(1)) if match else None
+    if number is None:
+        return None
+    return await _withdraw(ctx, str(number)) or [Reply(T.NOT_YOURS.format(id=number))]
 
 
 async def _withdraw(ctx: Context, number: str) -> list[Reply] | None:
@@ -262,52 +306,114 @@ async def mine(ctx: Context) -> list[Reply]:
 @router.intent("status")
 async def status(ctx: Context) -> list[Reply]:
     """Answer "how are my things going" (suggestions are what this part knows about)."""
-    if ctx.args == "orders":
+    about = ctx.slots.get("about")
+    if about == "orders":
         from handlers.canteen_orders import my_orders
 
         return await my_orders(ctx)
-    if ctx.args == "signups":
+    if about == "signups":
         from handlers.activities import my_signups
 
         return await my_signups(ctx)
     return await mine(ctx)
 
 
+RATING_CHOICES = (("5 很满意", 5), ("4 满意", 4), ("3 一般", 3), ("2 不满意", 2), ("1 很不满意", 1))
+
+
 def rating_buttons(suggestion_id: int) -> tuple:
-    """Return the 1–5 and 没解决 choices for rating a resolution."""
-    scores = [(str(n), f"rate:{suggestion_id}:{n}") for n in range(1, 6)]
-    return buttons(*scores, ("没解决", f"rate:{suggestion_id}:0"), per_row=3)
+    """Return the rating choices, best first, and 没解决 (typed numbers are scores: 6 没解决)."""
+    scores = [(label, f"rate:{suggestion_id}:{n}") for label, n in RATING_CHOICES]
+    return buttons(*scores, ("6 没解决", f"rate:{suggestion_id}:0"), per_row=3)
 
 
-@router.state(RATE)
+def rating_prompt(suggestion: Suggestion, note: str = "") -> Reply:
+    """Return the question asking to rate one suggestion's resolution, naming it."""
+    text = T.RATE_PROMPT.format(id=suggestion.id, snippet=T.snippet(suggestion.text, 20), note=note)
+    return Reply(text, rating_buttons(suggestion.id))
+
+
+def _asked_just_now(ctx: Context) -> bool:
+    """Tell whether the rating question was asked within the conversation's time.
+
+    A rating asked days ago (it waits a week for an answer) must not hold a new complaint:
+    that goes its way, and the rating can still be given with 评价 N.
+    """
+    asked = ctx.state.data.get("asked") if ctx.state else None
+    if not asked:
+        return False
+    age = ctx.now - datetime.fromisoformat(str(asked))
+    return age <= timedelta(minutes=ctx.settings.conversation_minutes)
+
+
+@router.state(RATE, hint=T.RATE_HINT, holds=_asked_just_now)
 async def rate_typed(ctx: Context) -> list[Reply] | None:
-    """Take "没解决" typed as an answer to a rating question."""
-    if (
-        ctx.choice is None
-        and ctx.state is not None
-        and ctx.text in ("没解决", "没有解决", "不满意")
-    ):
-        ctx.choice = f"rate:{ctx.state.data.get('id')}:0"
-    if ctx.choice is None or not ctx.choice.startswith("rate:"):
+    """Take a rating typed in words or numbers (5, 五星, 满意, 给四分吧, 没解决, 6)."""
+    assert ctx.state is not None
+    if ctx.incoming.button:
+        return await rate(ctx) if (ctx.choice or "").startswith("rate:") else None
+    score = rating_of(ctx.text)
+    if score is None:
         return None
+    ctx.choice = f"rate:{ctx.state.data.get('id')}:{score}"
     return await rate(ctx)
+
+
+@router.command("评价", "打分", "/rate", args=True)
+async def rate_later(ctx: Context) -> list[Reply]:
+    """Rate a resolved suggestion later: ``评价 9`` (or the next one waiting, without a number)."""
+    assert ctx.resident is not None
+    number = choice_number(ctx.args.split()[0]) if ctx.args.split() else None
+    if number is None:
+        waiting = await _next_to_rate(ctx)
+        if waiting is None:
+            return [Reply(T.NOTHING_TO_RATE)]
+        return await ctx.ask(RATE, [rating_prompt(waiting)], _rating_data(ctx, waiting.id))
+    suggestion = await store.get(ctx.session, number)
+    if suggestion is None or not await _involved(ctx, suggestion):
+        return [Reply(T.NOT_YOURS.format(id=number))]
+    if suggestion.status not in (SuggestionStatus.RESOLVED, SuggestionStatus.CLOSED):
+        return [Reply(T.NOT_RATEABLE.format(id=suggestion.id))]
+    if await store.has_rated(
+        ctx.session, suggestion.id, ctx.resident.id, suggestion.times_resolved
+    ):
+        return [Reply(T.ALREADY_RATED.format(id=suggestion.id))]
+    return await ctx.ask(RATE, [rating_prompt(suggestion)], _rating_data(ctx, suggestion.id))
+
+
+def _rating_data(ctx: Context, suggestion_id: int) -> dict[str, Any]:
+    """Return what a pending rating question keeps: which suggestion, and when it was asked."""
+    return {"id": suggestion_id, "asked": ctx.now.isoformat()}
+
+
+async def _involved(ctx: Context, suggestion: Suggestion) -> bool:
+    assert ctx.resident is not None
+    return suggestion.resident_id == ctx.resident.id or ctx.resident.id in (
+        await store.supporter_ids(ctx.session, suggestion.id)
+    )
+
+
+async def _next_to_rate(ctx: Context) -> Suggestion | None:
+    """Return the next resolution this resident has not rated yet, if any."""
+    assert ctx.resident is not None
+    since = ctx.now - timedelta(days=ctx.settings.rating_days)
+    waiting = await store.awaiting_rating(ctx.session, ctx.resident.id, since)
+    return waiting[0] if waiting else None
 
 
 @router.button("rate")
 async def rate(ctx: Context) -> list[Reply] | None:
-    """Store a rating; a low score or 没解决 reopens the suggestion for staff."""
+    """Store a rating; a low score or 没解决 reopens the suggestion for staff.
+
+    Then the next resolution waiting for this resident's rating is asked about, one at a time.
+    """
     assert ctx.choice is not None and ctx.resident is not None
     _, number, score_text = _parts(ctx.choice)
     suggestion_id = record_number(number)
     if suggestion_id is None or score_text not in {"0", "1", "2", "3", "4", "5"}:
         return None
     suggestion = await store.get(ctx.session, suggestion_id)
-    if suggestion is None:
-        return None
-    involved = suggestion.resident_id == ctx.resident.id or ctx.resident.id in (
-        await store.supporter_ids(ctx.session, suggestion.id)
-    )
-    if not involved:
+    if suggestion is None or not await _involved(ctx, suggestion):
         return None
     if suggestion.status not in (SuggestionStatus.RESOLVED, SuggestionStatus.CLOSED):
         return [Reply(T.NOT_RATEABLE.format(id=suggestion.id))]
@@ -317,20 +423,33 @@ async def rate(ctx: Context) -> list[Reply] | None:
         suggestion.id,
         ctx.resident.id,
         score or None,
-        unresolved=score == 0,
+        unresolved=score == UNSOLVED,
         round=max(1, suggestion.times_resolved),
     )
     await ctx.done()
     if not stored:
         return [Reply(T.ALREADY_RATED.format(id=suggestion.id))]
+    said = ctx.text.strip()
+    if said and not said.isdigit() and not ctx.incoming.button:
+        # The resident's own words say why: staff read them with the rating.
+        await store.add_event(ctx.session, suggestion.id, "rating_note", ctx.actor, said[:500])
     if score <= 2:
         suggestion.status = SuggestionStatus.REOPENED
         await store.add_event(ctx.session, suggestion.id, "reopened", ctx.actor, score_text)
-        shown = "没解决" if score == 0 else f"{score} 分"
-        note = T.STAFF_REOPENED.format(id=suggestion.id, score=shown)
+        shown = "没解决" if score == UNSOLVED else f"{score} 分"
+        words = f":“{T.snippet(said, 60)}”" if said and not said.isdigit() else ""
+        note = T.STAFF_REOPENED.format(id=suggestion.id, score=shown) + words
         await ctx.alert_staff(suggestion.community_id, [Reply(note)], "staff_alert")
-        return [Reply(T.RATE_REOPENED.format(id=suggestion.id))]
-    if suggestion.resident_id == ctx.resident.id:
-        suggestion.status = SuggestionStatus.CLOSED
-        await store.add_event(ctx.session, suggestion.id, "closed", ctx.actor, score_text)
-    return [Reply(T.RATE_THANKS.format(score=score))]
+        replies = [Reply(T.RATE_REOPENED.format(id=suggestion.id))]
+    else:
+        if suggestion.resident_id == ctx.resident.id:
+            suggestion.status = SuggestionStatus.CLOSED
+            await store.add_event(ctx.session, suggestion.id, "closed", ctx.actor, score_text)
+        replies = [Reply(T.RATE_THANKS.format(score=score))]
+    following = await _next_to_rate(ctx)
+    if following is not None:
+        replies.append(rating_prompt(following, T.ONE_MORE))
+        return await ctx.ask(
+            RATE, replies, {"id": following.id}, ttl=timedelta(days=ctx.settings.rating_days)
+        )
+    return replies

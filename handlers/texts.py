@@ -1,8 +1,10 @@
 """Texts the dispatcher itself says (each feature keeps its own texts beside its code)."""
 
+from __future__ import annotations
+
 PRIVACY_NOTICE = (
-    "【隐私说明】邻里会保存您的称呼和发来的建议,只用于社区处理和回复您。\n"
-    "想删除您的信息,随时发送“删除我的信息”或 /forget。"
+    "【隐私说明】邻里会保存您的称呼和发来的消息,只用于社区处理和回复您。\n"
+    "想删除您的信息,随时发“删除我的信息”。"
 )
 SORRY = "抱歉,系统出了点小问题,您的消息没有处理成功。请稍后再发一次,或发送“转人工”。"
 LEFT = "好的,已返回。有事随时发消息给我。"
@@ -18,3 +20,16 @@ NOT_AVAILABLE = (
     "{what}功能本社区还没有开通。\n您可以发送“转人工”联系工作人员,或直接告诉我您的建议。"
 )
 PICK_COMMUNITY = "您负责多个社区,请先用 /community 选择社区。"
+
+# A pending question and an answer that does not fit it.
+STILL_ASKING = "没看明白这个回答。{need};发 0 返回。"
+REPLY_ONE_OF = "请回复 1 {a} 或 2 {b}"
+REPLY_NUMBER = "请回复数字 1 到 {n}({listed})"
+ANSWER_FIRST = "请先回答上面的问题"
+QUESTION_SET_ASIDE = "(刚才的问题先放一放。)"
+
+
+def snippet(text: str, limit: int = 40) -> str:
+    """Return the first ``limit`` characters of a text on one line."""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[:limit] + "…"

@@ -2,7 +2,9 @@
 
 Pure functions of the text and today's date (no clock is read here). "周六" means the coming
 Saturday (today if today is Saturday); "这周六" the Saturday of this week, even if it has passed;
-"下周六" the Saturday of next week. When a text names several days, the first one said counts.
+"下周六" the Saturday of next week, "上周六" that of last week; 昨天 and 前天 are past days (a
+caller refuses them where only a coming day makes sense). When a text names several days,
+the first one said counts.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ RECENT_PAST = timedelta(days=61)
 _DAY_NAMES = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _RELATIVE = {"今天": 0, "今儿": 0, "今日": 0, "今晚": 0, "今早": 0,
              "明天": 1, "明儿": 1, "明日": 1, "明晚": 1, "明早": 1,
-             "后天": 2, "大后天": 3}  # fmt: skip
+             "后天": 2, "大后天": 3,
+             "昨天": -1, "昨儿": -1, "昨日": -1, "昨晚": -1, "前天": -2, "大前天": -3}  # fmt: skip
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9}  # fmt: skip
 
 _CN = "[一二三四五六七八九十]{1,3}"
 # Longest first, so that 大后天 is not read as 后天.
 _RELATIVE_WORD = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)))
-_WEEKDAY = re.compile(r"(?<!每)(下下|下|这|本)?(?:周|星期|礼拜)([一二三四五六日天])")
+_WEEKDAY = re.compile(r"(?<!每)(下下|下|这|本|上上|上个?|上)?(?:周|星期|礼拜)([一二三四五六日天])")
 # A Chinese day needs its 号 / 日 ("十二月一份" is no date); a digit day may leave it out.
 _MONTH_DAY = re.compile(
     rf"(?:(\d{{4}})\s*年\s*)?(?<!\d)(\d{{1,2}}|{_CN})\s*月\s*(?:(\d{{1,2}})\s*[日号]?|({_CN})\s*[日号])"
@@ -118,7 +121,7 @@ def _weekday(text: str, today: date) -> tuple[int, date] | None:
     monday = today - timedelta(days=today.weekday())
     if prefix is None:
         return match.start(), today + timedelta(days=(target - today.weekday()) % 7)
-    weeks = {"这": 0, "本": 0, "下": 1, "下下": 2}[prefix]
+    weeks = {"这": 0, "本": 0, "下": 1, "下下": 2, "上": -1, "上个": -1, "上上": -2}[prefix]
     return match.start(), monday + timedelta(weeks=weeks, days=target)
 
 
@@ -176,10 +179,33 @@ def _near_year(today: date, month: int, day: int) -> date | None:
     return None
 
 
+_COUNTED = re.compile(r"([0-9]+|[一二两三四五六七八九十])\s*(?:个)?(?:人|位|口)(?!制)")
+# 我们两个, 大人小孩两个, 我俩: a count of the party without 人.
+_WE_COUNTED = re.compile(
+    r"(?:我们|咱们|大人小孩|一家)\s*([两三四五六七八九十2-9])\s*个|([两三四2-4])\s*个\s*$"
+)
+_PAIR = re.compile(r"我俩|咱俩|我们俩|咱们俩|老两口|两口子|俩人|大人小孩|一大一小")
+# 我和老伴, 给我跟孙子, 我和老伴和孙女: the speaker and the people named with them.
+_KIN = (
+    r"(?:老伴|老头子?|老太婆|老婆|老公|爱人|媳妇|对象|孩子|小孩|宝宝|孙子|孙女|外孙女?|儿子|女儿|"
+    r"闺女|儿媳|女婿|妈妈?|爸爸?|母亲|父亲|奶奶|爷爷|外婆|外公|姥姥|姥爷|朋友|邻居|同事|姐姐|"
+    r"妹妹|哥哥|弟弟|家人|老姐妹|老伙计)"
+)
+_WITH = re.compile(rf"我(?:和|跟|同|带着?)((?:{_KIN}[和跟、]?){{1,4}})")
+
+
 def party_size(text: str) -> int | None:
-    """Return how many people a sign-up is for ("2 人", "两个人", "我和孩子两个"), if said."""
-    # "五人制足球" names a game, not a party.
-    match = re.search(r"([0-9]+|[一二两三四五六七八九十])\s*(?:个)?(?:人|位|口)(?!制)", text)
-    if not match:
-        return None
-    return chinese_number(match.group(1))
+    """Return how many people a sign-up is for, if said.
+
+    "2 人", "两个人", "我和孩子两个", "我们两个", "给我和老伴报名" (2), "我和老伴和孙子" (3),
+    "大人小孩两个" (2). "五人制足球" names a game, not a party.
+    """
+    if match := _COUNTED.search(text):
+        return chinese_number(match.group(1))
+    if match := _WE_COUNTED.search(text):
+        return chinese_number(match.group(1) or match.group(2))
+    if _PAIR.search(text):
+        return 2
+    if match := _WITH.search(text):
+        return 1 + min(len(re.findall(_KIN, match.group(1))), 5)
+    return None

@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from nlp import chitchat
 from nlp.features import Featurizer, load_lexicon
 from nlp.linear import LinearModel
 from nlp.meals import date_slot, order_slots
@@ -27,6 +28,7 @@ INTENTS = (
     "event_cancel",
     "status",
     "help",
+    "chitchat",
 )
 
 _NUM = r"[0-9一二两俩三四五六七八九十几]"
@@ -75,6 +77,9 @@ def understand(text: str, now: datetime | None = None) -> Understanding:
     """
     if not text.strip():
         return Understanding("suggestion", 0.0)
+    # Greetings, thanks and acknowledgements are answered kindly and never filed.
+    if (kind := chitchat.kind_of(text)) is not None:
+        return Understanding("chitchat", 1.0, {"kind": kind})
     feats = featurizer()(text)
     if len(feats.names) <= 1:
         return Understanding("suggestion", 0.0)

@@ -50,12 +50,16 @@ def fit(
     x = csr_matrix((values, indices, indptr), shape=(len(rows), len(vocab)))
     clf = LogisticRegression(C=c, max_iter=3000, tol=1e-6)
     clf.fit(x, y)
+    # Two labels give one row of weights (the second label's score against the first's):
+    # as a softmax over [0, score] they give the same probabilities.
+    coef = clf.coef_ if len(labels) > 2 else [[0.0] * len(vocab), clf.coef_[0]]
+    bias = clf.intercept_ if len(labels) > 2 else [0.0, clf.intercept_[0]]
     weights = {}
     for name, col in vocab.items():
-        w = [float(clf.coef_[k][col]) for k in range(len(labels))]
+        w = [float(coef[k][col]) for k in range(len(labels))]
         if max(abs(v) for v in w) >= PRUNE:
             weights[name] = w
-    return LinearModel(labels, [float(b) for b in clf.intercept_], weights)
+    return LinearModel(labels, [float(b) for b in bias], weights)
 
 
 def accuracy(model: LinearModel, rows: list[tuple[str, str]], featurize: Callable) -> float:
@@ -77,7 +81,30 @@ def cross_validate(
     return correct / len(rows)
 
 
+def urgent_rows() -> list[tuple[str, str]]:
+    """Return the emergency training rows: every urgent-*.tsv, and ordinary messages as none.
+
+    Emergencies are repeated so that both sides weigh alike (there are many more ordinary
+    messages than emergencies).
+    """
+    rows = [
+        ("none" if label == "none" else "urgent", text)
+        for path in sorted(data_path("").glob("urgent-*.tsv"))
+        for label, text in read_tsv(path)
+    ]
+    ordinary = [
+        ("none", t)
+        for f in ("topics-train.tsv", "intents-train.tsv")
+        for _, t in read_tsv(data_path(f))
+    ]
+    return rows + [r for r in rows if r[0] == "urgent"] * 3 + ordinary
+
+
 def _task(name: str) -> tuple[Callable, list[str], str, str, float]:
+    if name == "urgent":
+        from nlp import urgent
+
+        return urgent.features, ["none", "urgent"], "", "urgent.json", 5.0
     if name == "topics":
         from nlp import topics
 
@@ -98,7 +125,7 @@ def main() -> None:
     for task in args.task:
         featurize, labels, data_file, model_file, c = _task(task)
         c = args.C or c
-        rows = read_tsv(data_path(data_file))
+        rows = urgent_rows() if task == "urgent" else read_tsv(data_path(data_file))
         model = fit(rows, featurize, labels, c)
         model.save(model_path(model_file))
         print(f"{task}: {len(rows)} examples, {len(model.weights)} features kept, C={c}")

@@ -104,8 +104,18 @@ async def active_registration(
         Registration.activity_id == activity_id,
         Registration.resident_id == resident_id,
         Registration.status.in_(ACTIVE),
+        Registration.companion_of_id.is_(None),
     )
     return await session.scalar(stmt)
+
+
+async def companions(session: AsyncSession, registration_id: int) -> list[Registration]:
+    """Return the family members' own rows of a sign-up (per-person time slots), in order."""
+    stmt = select(Registration).where(
+        Registration.companion_of_id == registration_id,
+        Registration.status.in_(ACTIVE),
+    )
+    return list(await session.scalars(stmt.order_by(Registration.id)))
 
 
 async def waitlist(session: AsyncSession, activity_id: int) -> list[Registration]:
@@ -115,6 +125,7 @@ async def waitlist(session: AsyncSession, activity_id: int) -> list[Registration
         .where(
             Registration.activity_id == activity_id,
             Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.companion_of_id.is_(None),
         )
         .order_by(Registration.created_at, Registration.id)
     )
@@ -131,6 +142,7 @@ async def of_resident(
         .where(
             Registration.resident_id == resident_id,
             Registration.status.in_(ACTIVE),
+            Registration.companion_of_id.is_(None),
             Activity.starts_at > now,
             Activity.cancelled.is_(False),
         )

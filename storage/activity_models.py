@@ -79,6 +79,11 @@ class Registration(Base):
         ForeignKey("residents.id", ondelete="CASCADE"), index=True
     )
     party_size: Mapped[int] = mapped_column(Integer, default=1)
+    # Where each person needs a time slot of their own (a haircut every 15 minutes), the
+    # family members signed up with someone hold one row each, pointing at that sign-up.
+    companion_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE")
+    )
     status: Mapped[str] = mapped_column(String(20), default=RegistrationStatus.CONFIRMED)
     code: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -85,9 +85,14 @@ async def set_subsidy_tiers(
 
 
 async def orders_of(
-    session: AsyncSession, resident_id: int, since: date, day: date | None = None
+    session: AsyncSession,
+    resident_id: int,
+    since: date,
+    day: date | None = None,
+    *,
+    until: date | None = None,
 ) -> list[MealOrder]:
-    """Return a resident's confirmed orders from ``since`` on (or of one day), in order."""
+    """Return a resident's confirmed orders from ``since`` on (of one day, or up to ``until``)."""
     stmt = select(MealOrder).where(
         MealOrder.resident_id == resident_id,
         MealOrder.status == OrderStatus.CONFIRMED,
@@ -95,6 +100,8 @@ async def orders_of(
     )
     if day is not None:
         stmt = stmt.where(MealOrder.day == day)
+    if until is not None:
+        stmt = stmt.where(MealOrder.day <= until)
     return list(await session.scalars(stmt.order_by(MealOrder.day, MealOrder.meal.desc())))
 
 

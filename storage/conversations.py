@@ -46,6 +46,14 @@ async def busy(
     return current is not None and current.expires_at > now and current.state not in replaceable
 
 
+async def pending(
+    session: AsyncSession, channel: str, external_id: str, now: datetime
+) -> ConversationState | None:
+    """Return the user's unexpired pending step, if any."""
+    current = await session.get(ConversationState, (channel, external_id))
+    return current if current is not None and current.expires_at > now else None
+
+
 async def clear(session: AsyncSession, channel: str, external_id: str) -> None:
     """Forget the user's pending step."""
     await session.execute(

@@ -99,6 +99,8 @@ class Resident(Base):
     unit: Mapped[str | None] = mapped_column(String(20))
     room: Mapped[str | None] = mapped_column(String(20))
     birth_year: Mapped[int | None] = mapped_column(Integer)
+    # Who they live with, as they said it (老伴, 女儿); an empty list: they live alone.
+    household: Mapped[list[Any] | None] = mapped_column(JSON)
     # Only with the resident's consent (recorded in ``consents``), for their own staff.
     phone: Mapped[str | None] = mapped_column(String(20))
     # Canteen: staff mark who may have meals delivered; a diet note the kitchen sees.

@@ -214,3 +214,43 @@ async def recent_photo_refs(session: AsyncSession, channel: str, since: datetime
 async def any_stored(session: AsyncSession) -> bool:
     """Tell whether any suggestion is stored at all."""
     return await session.scalar(select(Suggestion.id).limit(1)) is not None
+
+
+async def awaiting_rating(
+    session: AsyncSession, resident_id: int, since: datetime
+) -> list[Suggestion]:
+    """Return resolved suggestions a resident is involved in and has not yet rated, oldest first.
+
+    Involved: they wrote it or joined it. Only resolutions since ``since`` are asked about.
+    """
+    supported = select(SuggestionSupporter.suggestion_id).where(
+        SuggestionSupporter.resident_id == resident_id
+    )
+    rated = select(SuggestionRating.id).where(
+        SuggestionRating.suggestion_id == Suggestion.id,
+        SuggestionRating.resident_id == resident_id,
+        SuggestionRating.round >= Suggestion.times_resolved,
+    )
+    stmt = (
+        select(Suggestion)
+        .where(
+            Suggestion.status == SuggestionStatus.RESOLVED,
+            Suggestion.updated_at >= since,
+            (Suggestion.resident_id == resident_id) | Suggestion.id.in_(supported),
+            ~rated.exists(),
+        )
+        .order_by(Suggestion.updated_at, Suggestion.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def has_rated(
+    session: AsyncSession, suggestion_id: int, resident_id: int, times_resolved: int
+) -> bool:
+    """Tell whether a resident has rated a suggestion's latest resolution."""
+    stmt = select(SuggestionRating.id).where(
+        SuggestionRating.suggestion_id == suggestion_id,
+        SuggestionRating.resident_id == resident_id,
+        SuggestionRating.round >= max(1, times_resolved),
+    )
+    return await session.scalar(stmt) is not None

@@ -44,7 +44,7 @@ async def test_handoff_to_staff_and_back(app) -> None:
     resident = Chat(app, "王阿姨")
     await resident.say("你好")
     assert "已为您转接社区工作人员" in await resident.text("转人工")
-    assert "已转给工作人员" in await resident.text("我家水管爆了,能不能派人来看看")
+    assert "已转给工作人员" in await resident.text("我家水管老是滴水,能不能派人来看看")
     async with app.read_maker() as session:
         staff_texts = [
             m.payload["text"]
@@ -56,7 +56,7 @@ async def test_handoff_to_staff_and_back(app) -> None:
         ]
         assert await session.scalar(select(func.count()).select_from(Suggestion)) == 0
     assert "请求人工服务(会话 1)" in staff_texts[0]
-    assert "【会话 1】王阿姨:我家水管爆了" in staff_texts[1]
+    assert "【会话 1】王阿姨:我家水管老是滴水" in staff_texts[1]
 
     staff_chat = Chat(app, "小王")
     assert "会话 1" in await staff_chat.text("/handoffs")

@@ -38,7 +38,7 @@ async def test_digest_mode_sends_one_message_and_runs_once(sqlite_url: str) -> N
         await Chat(app, "丙").say("煤气泄漏了,好大的煤气味")
         async with app.read_maker() as session:
             urgent = await session.scalar(select(OutboxMessage).where(OutboxMessage.urgent))
-        assert urgent is not None and "【紧急】" in urgent.payload["text"]
+        assert urgent is not None and "【紧急·燃气泄漏】" in urgent.payload["text"]
     finally:
         await app.close()
 

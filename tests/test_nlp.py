@@ -98,7 +98,7 @@ def test_intent_accuracy_on_held_out_sets(name: str) -> None:
         ("楼道里好大一股煤气味", "gas"),
         ("3栋着火了!", "fire"),
         ("我妈在家摔倒了起不来了", "fall"),
-        ("有人被狗咬伤了在流血", "injury"),
+        ("有人被狗咬伤了在流血", "bleeding"),
         ("电梯困人了,好怕", "elevator"),
         ("救命!着火了,我好怕", "fire"),
         ("我妈摔倒了起不来了,我很担心", "fall"),

@@ -161,7 +161,11 @@ async def test_polls_lists_starts_the_only_one_or_says_none(app) -> None:
     await make_poll(app, QUESTIONNAIRE)
     first = await me.shown("问卷")
     assert "“服务中心二楼做什么”" in first and "共 3 题" in first
-    assert "第 1/3 题" in first and "二楼最想先做成什么" in first and "回复 1 健身房" in first
+    assert (
+        "第 1/3 题" in first
+        and "二楼最想先做成什么" in first
+        and "回复数字:\n1 健身房\n2 图书室" in first
+    )
     await me.say("0")
     await make_poll(app, [RATING], title="物业服务评分", closes=NOW + timedelta(days=2))
     listing = await me.shown("/polls")
@@ -205,7 +209,7 @@ async def test_answering_by_numbers_on_console(app) -> None:
     assert "第 2/3 题(可多选,最多 2 项)" in second and "4. 其他" in second
     assert "请写下具体内容" in await me.text("1 4")
     third = await me.shown("帮忙取药")
-    assert "第 3/3 题(评分)" in third and "回复 1 1分" in third
+    assert "第 3/3 题(评分)" in third and "回复数字:\n1 1分\n2 2分" in third
     done = await me.text("4")
     assert "已提交,谢谢您!" in done and "11月10日(周一)10:00 截止前可以发送“修改答案”" in done
     assert "1. 二楼最想先做成什么? → 健身房" in done
@@ -642,7 +646,7 @@ async def test_newpoll_guided_creation_on_console(app) -> None:
         ("/newpoll", "问卷的标题是什么"),
         ("服务中心二楼做什么", "回复 1 投票(一道题),2 问卷(几道题)"),
         ("问卷", "第 1 题的题目是什么"),
-        ("二楼最想先做成什么?", "回复 1 单选,2 多选,3 评分,4 填空"),
+        ("二楼最想先做成什么?", "回复数字:\n1 单选\n2 多选\n3 评分\n4 填空"),
         ("单选", "请发送选项"),
         ("健身房、图书室、老年食堂", "这道题必须回答吗"),
         ("必答", "第 2 题的题目是什么?(题目出完了就回复“完成”)"),

@@ -139,9 +139,11 @@ async def test_urgent_message_gets_numbers_at_once_and_alerts_staff(app) -> None
     replies = await Chat(app, "刘奶奶").say("电梯困人了,我被关在3栋电梯里")
     assert "110" in replies[1].text and "119" in replies[1].text and "120" in replies[1].text
     assert "警铃" in replies[1].text
-    assert "编号 1" in replies[2].text
+    # Nothing about suggestion numbers or categories: the numbers, what to do, staff told.
+    assert "已通知社区工作人员" in replies[2].text
+    assert not any("编号" in r.text or "分类" in r.text for r in replies)
     [alert] = await _outbox(app, "小王")
-    assert alert.urgent and "【紧急】#1" in alert.payload["text"]
+    assert alert.urgent and "【紧急·电梯困人】#1 刘奶奶" in alert.payload["text"]
     [stored] = await _suggestions(app)
     assert stored.urgent
     # A past danger is a suggestion, not an emergency.

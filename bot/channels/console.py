@@ -50,7 +50,9 @@ async def chat(
 
     poller: asyncio.Task[None] | None = None
     if interactive:
-        print("邻里 · 直接输入您的建议,输入“帮助”看看能做什么,Ctrl-D 退出。", file=out)
+        print("邻里 · 有事直接说,输入“帮助”看看能做什么。", file=out)
+        # How to leave is the terminal's business, not the resident's: said on stderr.
+        print("(Ctrl-D or /quit to leave)", file=sys.stderr)
 
         async def poll() -> None:
             # Pushed messages (a staff reply, a status change) show up while you wait.

@@ -11,7 +11,8 @@ from storage.broadcasts import KIND as BROADCAST_KIND
 def render(reply: Reply, pictures: bool = True, kind: str = "") -> str:
     """Render a reply as text: its words, then its choices as numbers to type back.
 
-    ``回复 1 分类不对,2 撤回``: the dispatcher maps a typed number (or label) to the choice.
+    ``回复 1 分类不对,2 撤回``: the dispatcher maps a typed number (or label) to the choice;
+    more than three choices are listed one per line.
     A picture is shown as a ``[图片] path`` line, unless ``pictures`` is False (a channel that
     sends the picture itself). An announcement (outbox ``kind`` broadcast) shows no choices:
     nobody's pending question holds them, so a typed number could not reach them; its text
@@ -21,7 +22,11 @@ def render(reply: Reply, pictures: bool = True, kind: str = "") -> str:
     labels = [b.label for row in reply.buttons for b in row if b.kind == "callback" and b.data]
     if kind == BROADCAST_KIND:
         labels = []
-    if labels:
+    if len(labels) > 3:
+        # A longer list is easier to read (and to find the right number in) one per line.
+        lines.append("回复数字:")
+        lines += [f"{i} {label}" for i, label in enumerate(labels, 1)]
+    elif labels:
         choices = ",".join(f"{i} {label}" for i, label in enumerate(labels, 1))
         lines.append(f"回复 {choices}")
     links = [f"{b.label}:{b.url}" for row in reply.buttons for b in row if b.kind == "url"]
