@@ -34,6 +34,7 @@ lint: $(STAMP)
 bench: $(STAMP) $(PEER)
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/urgent.py
+	$(BIN)/python bench/long_messages.py
 	$(BIN)/python bench/meal_slots.py
 	$(BIN)/python bench/classify_throughput.py
 	$(BIN)/python bench/pipeline.py

@@ -102,6 +102,7 @@ async def run(db: str, url: str, safe: bool, tmp: str, sequential: int, burst: i
             "mode": "safe" if safe else "plain",
             "api_base_url": api.base_url,
             "media_dir": f"{tmp}/media",
+            "spool_dir": f"{tmp}/inbox",
         }
         app = await open_app(make_config(url, wechat=wechat, http={"port": port}))
         channel = WeChatChannel(app, app.config.wechat)

@@ -26,6 +26,18 @@ Work = Callable[[], Awaitable[list[Reply]]]
 Late = Callable[[str, list[Reply]], Awaitable[None]]
 
 
+class NotNow(Exception):
+    """The message cannot be handled now (it is kept and tried later); tell the sender so.
+
+    Nothing is remembered under its key: WeChat's retry, or the later attempt, starts afresh.
+    """
+
+    def __init__(self, replies: list[Reply]) -> None:
+        """Keep what to answer now."""
+        super().__init__("not now")
+        self.replies = replies
+
+
 @dataclass
 class _Job:
     task: asyncio.Task[None] | None = None
@@ -63,6 +75,10 @@ class AnswerWindow:
         job.carried_by = "request"
         return job.replies
 
+    def busy_keys(self) -> set[str]:
+        """Return the keys of messages being handled now."""
+        return {key for key, job in self._jobs.items() if job.task and not job.task.done()}
+
     async def close(self) -> None:
         """Wait for the messages still being handled (their answers go out later)."""
         tasks = [job.task for job in self._jobs.values() if job.task and not job.task.done()]
@@ -74,6 +90,11 @@ class AnswerWindow:
         except asyncio.CancelledError:
             self._jobs.pop(key, None)  # a retry may start it afresh
             raise
+        except NotNow as exc:
+            self._jobs.pop(key, None)  # a retry (or the later attempt) starts afresh
+            job.replies, job.carried_by = exc.replies, "request"
+            job.ready.set()
+            return
         except Exception:
             log.exception("handling %s failed", key)
             replies = [Reply(texts.SORRY)]

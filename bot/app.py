@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Config
+from bot.media import forgetter
 from handlers import (
     activities,
     activity_staff,
@@ -81,6 +82,7 @@ def handler_settings(config: Config) -> Settings:
         canteen=canteen_rules(config),
         quiet_hours=QuietHours(config.broadcast.quiet_start, config.broadcast.quiet_end),
         draw_chart=chart_drawer(config),
+        forget_media=forgetter(config.wechat.media_dir),
     )
 
 

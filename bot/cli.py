@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+
+from bot import terminal
+from bot.cli_common import audit_export, cli_actor
 
 app = typer.Typer(
     help="邻里 linli: a community chatbot.", add_completion=False, pretty_exceptions_enable=False
@@ -26,6 +30,8 @@ nlp_app = typer.Typer(help="Language understanding on stdin lines (one JSON line
 app.add_typer(db_app, name="db")
 app.add_typer(community_app, name="community")
 app.add_typer(staff_app, name="staff")
+audit_app = typer.Typer(help="The audit log: staff actions, refusals, exports.")
+app.add_typer(audit_app, name="audit")
 app.add_typer(wechat_app, name="wechat")
 app.add_typer(events_app, name="events")
 app.add_typer(menu_app, name="menu")
@@ -108,12 +114,26 @@ async def _community(session: Any, slug: str) -> Any:
     return found
 
 
-async def _community_or_default(session: Any, slug: str | None) -> int:
-    """Return the id of the community named, or of the one community a small deployment has."""
+async def _community_or_default(session: Any, slug: str | None, create: bool = True) -> int:
+    """Return the id of the community named, or of the one community a small deployment has.
+
+    With several communities and none named, that is an error: acting on whichever came first
+    would touch the wrong residents.
+    """
     from storage import communities
 
     found = await _community_id(session, slug)
-    return found if found is not None else (await communities.ensure_default(session)).id
+    if found is not None:
+        return found
+    every = await communities.list_all(session)
+    if len(every) > 1:
+        slugs = ", ".join(c.slug for c in every[:10]) + (", …" if len(every) > 10 else "")
+        raise ValueError(f"there are {len(every)} communities: give --community SLUG ({slugs})")
+    if every:
+        return every[0].id
+    if not create:
+        raise ValueError("there is no community yet")
+    return (await communities.ensure_default(session)).id
 
 
 async def _community_id(session: Any, slug: str | None) -> int | None:
@@ -186,7 +206,7 @@ def chat(
 
     async def main() -> None:
         from bot.channels import console
-        from storage import communities, residents
+        from storage import audit, communities, residents
         from storage import staff as staff_store
         from storage.engine import transaction
 
@@ -212,6 +232,14 @@ def chat(
                 if staff and chosen is not None:
                     await staff_store.add(
                         session, console.CHANNEL, user, chosen.id, display_name=user
+                    )
+                    await audit.record(
+                        session,
+                        cli_actor(),
+                        "staff.add",
+                        community_id=chosen.id,
+                        target=f"{console.CHANNEL}:{user}",
+                        detail={"by": "linli chat --staff"},
                     )
             await console.chat(linli, user)
         finally:
@@ -268,7 +296,7 @@ def community_add(
             async with transaction(linli.maker) as session:
                 added = await communities.add(session, slug, name, duty_phone)
                 await audit.record(
-                    session, "cli", "community.add", community_id=added.id, target=slug
+                    session, cli_actor(), "community.add", community_id=added.id, target=slug
                 )
         finally:
             await linli.close()
@@ -302,7 +330,7 @@ def staff_invite(
                 code = await staff_store.create_invite(
                     session, community_id, utcnow(), timedelta(hours=hours)
                 )
-                await audit.record(session, "cli", "staff.invite", community_id=community_id)
+                await audit.record(session, cli_actor(), "staff.invite", community_id=community_id)
             token = linli.config.telegram.token
             if not token:
                 return f"invite code: s-{code} (valid {hours} h; open it as /start s-{code})"
@@ -313,7 +341,7 @@ def staff_invite(
         finally:
             await linli.close()
 
-    print(_run(main))
+    print(terminal.visible(str(_run(main))))
 
 
 @wechat_menu_app.command("push")
@@ -359,7 +387,7 @@ def staff_add(
                 community_id = await _community_id(session, community)
                 await staff_store.add(session, channel, external_id, community_id, name)
                 await audit.record(
-                    session, "cli", "staff.add", community_id=community_id, target=account
+                    session, cli_actor(), "staff.add", community_id=community_id, target=account
                 )
         finally:
             await linli.close()
@@ -398,6 +426,8 @@ def suggestions_export(
                 scope = Scope.operator() if community_id is None else Scope.of(community_id)
                 # Streamed to the file as rows come, not gathered first (bounded memory).
                 await export_suggestions(session, scope, format, out, with_names=with_names)
+            action = "export.suggestions" + (".with_names" if with_names else "")
+            await audit_export(engine, action, community_id, str(out or "stdout"))
         finally:
             await engine.dispose()
 
@@ -425,7 +455,9 @@ def events_import(
                 community_id = await _community_or_default(session, community)
                 zone = ZoneInfo(linli.config.community.timezone)
                 created = await import_specs(session, community_id, specs, zone)
-                await audit.record(session, "cli", "activity.import", community_id=community_id)
+                await audit.record(
+                    session, cli_actor(), "activity.import", community_id=community_id
+                )
                 return [f"#{a.id} {a.title}" for a in created]
         finally:
             await linli.close()
@@ -454,17 +486,21 @@ def events_export(
         linli = await _open(create_default=False)
         try:
             async with linli.read_maker() as session:
-                if await activities.get(session, activity_id) is None:
+                activity = await activities.get(session, activity_id)
+                if activity is None:
                     raise ValueError(f"there is no activity #{activity_id}")
                 zone = ZoneInfo(linli.config.community.timezone)
                 rows = await roster_rows(session, activity_id, zone)
+            await audit_export(
+                linli.maker, "export.roster", activity.community_id, f"activity:{activity_id}"
+            )
         finally:
             await linli.close()
         return write_roster(rows, format, out)
 
     data = _run(main)
     if out is None:
-        sys.stdout.write(str(data))
+        terminal.write(str(data))
 
 
 @menu_app.command("import")
@@ -511,25 +547,20 @@ def orders_export(
     async def main() -> bytes | str:
         from bot.events_io import write_roster
         from bot.menu_io import ORDER_FIELDS, order_rows
-        from storage import communities
 
         linli = await _open(create_default=False)
         try:
             async with linli.read_maker() as session:
-                community_id = await _community_id(session, community)
-                if community_id is None:  # the one community of a small deployment
-                    every = await communities.list_all(session)
-                    community_id = every[0].id if every else None
-                rows = (
-                    [] if community_id is None else await order_rows(session, community_id, wanted)
-                )
+                community_id = await _community_or_default(session, community, create=False)
+                rows = await order_rows(session, community_id, wanted)
+            await audit_export(linli.maker, "export.orders", community_id, f"day:{wanted}")
         finally:
             await linli.close()
         return write_roster(rows, format, out, ORDER_FIELDS)
 
     data = _run(main)
     if out is None:
-        sys.stdout.write(str(data))
+        terminal.write(str(data))
 
 
 @nlp_app.command("classify")
@@ -569,3 +600,62 @@ app.add_typer(broadcast_app, name="broadcast")
 from bot.cli_polls import polls_app  # noqa: E402
 
 app.add_typer(polls_app, name="polls")
+
+
+@audit_app.command("list")
+def audit_list(
+    actor: Annotated[str | None, typer.Option(help="CHANNEL:ID or cli:USER")] = None,
+    community: Annotated[str | None, typer.Option(help="community slug")] = None,
+    action: Annotated[str | None, typer.Option(help="action, or its start (refused.)")] = None,
+    since: Annotated[str | None, typer.Option(help="from this time (ISO, local)")] = None,
+    until: Annotated[str | None, typer.Option(help="before this time (ISO, local)")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="how many, newest first")] = 50,
+) -> None:
+    """List the audit log, newest first: who did (or was refused) what, where, to what."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    def moment(value: str | None, name: str, zone: ZoneInfo) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            fail(f"--{name} must be a time like 2026-12-01T08:00, not {value!r}")
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+    async def main() -> list[str]:
+        from storage import audit
+
+        linli = await _open(create_default=False)
+        try:
+            zone = ZoneInfo(linli.config.community.timezone)
+            async with linli.read_maker() as session:
+                community_id = await _community_id(session, community)
+                found = await audit.entries(
+                    session,
+                    actor=actor,
+                    community_id=community_id,
+                    action=action,
+                    since=moment(since, "since", zone),
+                    until=moment(until, "until", zone),
+                    limit=limit,
+                )
+        finally:
+            await linli.close()
+        return [
+            "\t".join(
+                [
+                    e.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.actor,
+                    e.action,
+                    str(e.community_id or "-"),
+                    e.target or "-",
+                    json.dumps(e.detail, ensure_ascii=False) if e.detail else "",
+                ]
+            ).rstrip()
+            for e in found
+        ]
+
+    lines = _run(main)
+    print(terminal.visible("\n".join(lines)) if lines else "no entries")

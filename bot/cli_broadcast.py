@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from bot import terminal
+
 residents_app = typer.Typer(help="Residents: tags for choosing audiences.")
 broadcast_app = typer.Typer(help="Announcements to many residents.")
 
@@ -176,4 +178,4 @@ def report(number: Annotated[int, typer.Argument(help="the broadcast number")]) 
         finally:
             await linli.close()
 
-    print(_run(main))
+    print(terminal.visible(str(_run(main))))

@@ -6,11 +6,12 @@ when it opens, reminds them before it closes and reports the results after.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from bot import terminal
 
 polls_app = typer.Typer(help="Polls and questionnaires.")
 
@@ -53,7 +54,7 @@ def polls_import(
         finally:
             await linli.close()
 
-    print(_run(main))
+    print(terminal.visible(str(_run(main))))
 
 
 @polls_app.command("export")
@@ -64,6 +65,7 @@ def polls_export(
 ) -> None:
     """Export a poll's responses, one row each (no names or addresses if it is anonymous)."""
     from bot.cli import _open, _run, check_table_format
+    from bot.cli_common import audit_export
 
     check_table_format(format, out)
 
@@ -82,6 +84,7 @@ def polls_export(
                     raise ValueError(f"there is no poll #{poll_id}")
                 zone = ZoneInfo(linli.config.community.timezone)
                 fields, rows = await export_table(session, poll, zone)
+            await audit_export(linli.maker, "export.poll", poll.community_id, f"poll:{poll_id}")
         finally:
             await linli.close()
         if format == "xlsx":
@@ -90,7 +93,7 @@ def polls_export(
 
     data = _run(main)
     if out is None:
-        sys.stdout.write(str(data))
+        terminal.write(str(data))
 
 
 @polls_app.command("list")
@@ -119,4 +122,4 @@ def polls_list(
         finally:
             await linli.close()
 
-    print("\n".join(_run(main)) or "no polls")
+    print(terminal.visible("\n".join(_run(main))) or "no polls")

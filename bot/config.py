@@ -198,6 +198,8 @@ class WeChatConfig(_Section):
     notice_template_field: str = "content"
     # Where pictures residents send are kept (WeChat deletes its copy after 3 days).
     media_dir: str = "var/media"
+    # Where messages wait while the database is away (handled when it is back).
+    spool_dir: str = "var/wechat-inbox"
     # Announcements to a tag go out as one mass send by a WeChat tag (synced from linli's)
     # while the account's quota lasts: service accounts 4 per 30 days, subscription 1 per day.
     mass_send_by_tag: bool = False

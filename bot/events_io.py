@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.export import safe_row, spreadsheet_safe
+from handlers.activity_rules import MAX_AHEAD, MAX_CAPACITY, MAX_SLOT_CAPACITY
 from storage import activities as store
 from storage.activity_models import Activity
 
@@ -33,7 +34,7 @@ class ActivitySpec(BaseModel):
     starts_at: datetime
     ends_at: datetime | None = None
     place: str = ""
-    capacity: int | None = Field(default=None, ge=1)
+    capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
     audience: str = "所有居民"
     min_age: int | None = Field(default=None, ge=1, le=120)
     buildings: list[str] = Field(default_factory=list)
@@ -41,7 +42,7 @@ class ActivitySpec(BaseModel):
     description: str = ""
     signup_deadline: datetime | None = None
     slot_minutes: int | None = Field(default=None, ge=5, le=240)
-    slot_capacity: int = Field(default=1, ge=1)
+    slot_capacity: int = Field(default=1, ge=1, le=MAX_SLOT_CAPACITY)
     # Hours before the start at which participants are reminded.
     reminder_hours: list[int] = Field(default_factory=lambda: [24, 2])
 
@@ -108,6 +109,9 @@ def _inconsistent(spec: ActivitySpec) -> list[str]:
     start, end = _local(spec.starts_at, zone), _local(spec.ends_at, zone)
     deadline = _local(spec.signup_deadline, zone)
     problems = []
+    today = datetime.now(zone)
+    if start is not None and not today - timedelta(days=1) <= start <= today + MAX_AHEAD:
+        problems.append("starts_at must be within the next two years")
     if end is not None and start is not None and end <= start:
         problems.append("ends_at must be after starts_at")
     if deadline is not None and start is not None and deadline > start:

@@ -71,6 +71,8 @@ def _telegram_route(channel: Any) -> Route:
             return Response("bad request", status_code=400)
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             return Response("bad request", status_code=400)
+        if not channel.readable(payload):  # "message": "x" and the like: never stored
+            return Response("bad request", status_code=400)
         if channel.inbox.full:  # Telegram keeps the update and tries again later
             return Response("busy", status_code=503)
         # Stored (and queued for handling) before Telegram hears 200: a crash loses nothing.

@@ -11,7 +11,7 @@ from handlers import suggestion_texts as T
 from handlers.handoff import TALKING as HANDOFF_STATE
 from handlers.types import Reply
 from nlp.topics import TOPICS
-from storage import canteen, conversations, handoffs, inbound, outbox, processed, staff
+from storage import canteen, conversations, handoffs, inbound, nonces, outbox, processed, staff
 from storage import suggestions as store
 from storage.engine import transaction
 from storage.types import utcnow
@@ -51,4 +51,6 @@ async def housekeeping(maker: async_sessionmaker[AsyncSession]) -> None:
         await outbox.purge_finished(session, now - PROCESSED_KEEP)
         await inbound.purge(session, now - PROCESSED_KEEP)
         await canteen.forget_jobs(session, now - PROCESSED_KEEP)
+        # Callbacks older than a day are refused by their timestamp already.
+        await nonces.forget_before(session, now - timedelta(days=1))
         await handoffs.close_abandoned(session, HANDOFF_STATE, now)

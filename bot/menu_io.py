@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import canteen
+from storage.models import Resident
 
 MEALS = {"lunch": "lunch", "午餐": "lunch", "午饭": "lunch", "dinner": "dinner", "晚餐": "dinner",
          "晚饭": "dinner"}  # fmt: skip
@@ -32,6 +33,21 @@ class MenuSpec(BaseModel):
     meal: str
     dishes: str = Field(min_length=1, max_length=500)
     price: float = Field(ge=0, le=1000)
+
+    @field_validator("price")
+    @classmethod
+    def _cents(cls, value: float) -> float:
+        if round(value * 100) != round(value * 100, 6):
+            raise ValueError("price may have at most two decimals (e.g. 12.5)")
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _soon(cls, value: date) -> date:
+        today = date.today()
+        if not today - timedelta(days=7) <= value <= today + timedelta(days=366):
+            raise ValueError("date must be within the coming year")
+        return value
 
     @field_validator("meal")
     @classmethod
@@ -81,6 +97,12 @@ async def import_menus(session: AsyncSession, community_id: int, specs: list[Men
     return len(specs)
 
 
+def _name(resident: Resident | None) -> str:
+    if resident is None:
+        return "(已删除资料的居民)"
+    return resident.display_name or f"居民#{resident.id}"
+
+
 async def order_rows(session: AsyncSession, community_id: int, day: date) -> list[dict[str, Any]]:
     """Return a day's orders for the kitchen, by meal and address."""
     return [
@@ -89,7 +111,7 @@ async def order_rows(session: AsyncSession, community_id: int, day: date) -> lis
             "delivery": "yes" if order.delivery else "no",
             # The address the order was placed for; pick-up rows show none.
             "address": order.note if order.delivery else "",
-            "name": resident.display_name or f"居民#{resident.id}",
+            "name": _name(resident),
             "quantity": order.quantity,
             "diet_note": order.diet_note,
             "unit_price": order.unit_price_cents / 100,

@@ -51,6 +51,8 @@ async def poll_tick(
         if poll.reported_at is not None or poll.closes_at > at:
             return
         poll.reported_at = at
+        if poll.anonymous:
+            await polls.anonymise(session, poll.id)
         # Results go to an audience that was invited (not if it closed before the job did).
         if poll.publish_at_close and poll.published_at is None and poll.invited_at is not None:
             await notices.publish(session, poll, at, year, draw)

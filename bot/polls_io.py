@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli_common import cli_actor
 from handlers.poll_rules import Kept, describe_answer
 from handlers.poll_specs import PollSpec, SpecError, read_spec, to_rows
 from storage import activities, audit
@@ -66,7 +67,7 @@ async def import_poll(
             raise _nothing_imported(path, SpecError(f"audience:本社区没有活动 #{number}"))
     await store.create(session, poll, questions)
     await audit.record(
-        session, "cli", "poll.import", community_id=community_id, target=str(poll.id)
+        session, cli_actor(), "poll.import", community_id=community_id, target=str(poll.id)
     )
     return poll, questions
 

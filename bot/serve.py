@@ -152,9 +152,12 @@ async def _receive(app: App, telegram: Any, wechat: Any, stop: asyncio.Event) ->
     await asyncio.to_thread(warm_up)
     server = http_server(app, telegram, wechat)
     web = asyncio.create_task(server.serve())
+    recovering: asyncio.Task[None] | None = None
     try:
         if wechat is not None:
             log.info("linli is answering WeChat at %s", config.wechat.path)
+            # Messages kept while the database was away are handled once it is back.
+            recovering = asyncio.create_task(wechat.recover_forever(stop))
         if telegram is not None:
             if config.telegram.mode == "webhook":
                 assert config.telegram.webhook_url is not None  # checked by the config
@@ -168,3 +171,6 @@ async def _receive(app: App, telegram: Any, wechat: Any, stop: asyncio.Event) ->
     finally:
         server.should_exit = True
         await web
+        if recovering is not None:
+            stop.set()
+            await recovering

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from handlers import activity_rules as rules
 from handlers import activity_texts as T
 from handlers.activities import tell_promoted
+from handlers.activity_rules import MAX_AHEAD, MAX_CAPACITY, MAX_SLOT_CAPACITY
 from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply, buttons
@@ -70,6 +71,8 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo) -> tuple[datetime, date
     end = datetime.combine(day, time(*times[1]), zone) if len(times) > 1 else None
     if end is not None and end <= start:
         return None
+    if start > now + MAX_AHEAD:
+        return None  # 9999年12月31日 is a slip of the keyboard, not a plan
     return start, end
 
 
@@ -121,11 +124,11 @@ def _take(step: str, text: str, data: dict[str, Any], now: datetime, zone: ZoneI
             span = datetime.fromisoformat(data["ends_at"]) - datetime.fromisoformat(
                 data["starts_at"]
             )
-            if not 5 <= minutes <= span.total_seconds() / 60 or each < 1:
+            if not 5 <= minutes <= span.total_seconds() / 60 or not 1 <= each <= MAX_SLOT_CAPACITY:
                 return BAD["capacity"]
             data["slot_minutes"], data["slot_capacity"] = minutes, each
             data["capacity"] = None
-        elif text.isdigit() and int(text) > 0:
+        elif text.isdigit() and 0 < int(text) <= MAX_CAPACITY:
             data["capacity"] = int(text)
         elif text in ("不限", "不限制", "无限"):
             data["capacity"] = None
@@ -236,7 +239,10 @@ async def _activity_arg(ctx: Context, usage: str) -> tuple[Activity | None, str,
     if not found:
         return None, "", [Reply(USAGE[usage])]
     activity = await store.get(ctx.session, int(found[1]))
-    if activity is None or not ctx.working_scope().allows(activity.community_id):
+    if activity is not None and not ctx.working_scope().allows(activity.community_id):
+        await ctx.refuse_elsewhere("activity", activity.id, activity.community_id)
+        activity = None
+    if activity is None:
         return None, "", [Reply(NOT_FOUND.format(id=found[1]))]
     return activity, found[2].strip(), []
 
@@ -311,7 +317,13 @@ async def cancel_activity(ctx: Context) -> list[Reply]:
     activity.cancelled = True
     text = f"很抱歉,“{activity.title}”取消了。" + (f"原因:{reason}" if reason else "")
     told = await _tell_all(ctx, activity, text, "activity_cancelled")
-    await audit.record(ctx.session, ctx.actor, "activity.cancel", target=str(activity.id))
+    await audit.record(
+        ctx.session,
+        ctx.actor,
+        "activity.cancel",
+        community_id=activity.community_id,
+        target=str(activity.id),
+    )
     return [Reply(f"已取消活动 #{activity.id},已通知 {told} 位报名者。")]
 
 
@@ -369,9 +381,13 @@ async def edit(ctx: Context) -> list[Reply]:
         when = T.when(activity.starts_at, ZoneInfo(ctx.settings.timezone))
         await _tell_all(ctx, activity, f"“{activity.title}”的时间改为 {when}。", "activity_notice")
     elif field == "名额" and (
-        not value.isdigit() or int(value) < 1 or await store.slots(ctx.session, activity.id)
+        not value.isdigit()
+        or not 1 <= int(value) <= MAX_CAPACITY
+        or await store.slots(ctx.session, activity.id)
     ):
-        return [Reply("名额请写大于 0 的数字(分时段的活动按时段定名额,不能改总数)。")]
+        return [
+            Reply(f"名额请写 1 到 {MAX_CAPACITY} 的数字(分时段的活动按时段定名额,不能改总数)。")
+        ]
     elif field == "名额":
         activity.capacity = int(value)
         await ctx.session.flush()
@@ -379,5 +395,12 @@ async def edit(ctx: Context) -> list[Reply]:
         await tell_promoted(ctx, activity, promoted)
     else:
         return [Reply(USAGE["edit"])]
-    await audit.record(ctx.session, ctx.actor, "activity.edit", target=str(activity.id))
+    await audit.record(
+        ctx.session,
+        ctx.actor,
+        "activity.edit",
+        community_id=activity.community_id,
+        target=str(activity.id),
+        detail={"field": field},
+    )
     return [Reply(f"已修改活动 #{activity.id} 的{field}。")]

@@ -54,9 +54,10 @@ STATUS = {"confirmed": "已报名", "waitlisted": "排队中"}
 
 
 def when(moment: datetime, zone: ZoneInfo) -> str:
-    """Return a time as residents read it: 11月28日(周六)09:00."""
+    """Return a time as residents read it: 11月28日(周六)09:00; 2027年1月2日… in another year."""
     local = moment.astimezone(zone)
-    return f"{local.month}月{local.day}日(周{WEEKDAYS[local.weekday()]}){local:%H:%M}"
+    year = f"{local.year}年" if local.year != datetime.now(zone).year else ""
+    return f"{year}{local.month}月{local.day}日(周{WEEKDAYS[local.weekday()]}){local:%H:%M}"
 
 
 def slot_label(slot: ActivitySlot, zone: ZoneInfo) -> str:

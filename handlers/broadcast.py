@@ -217,6 +217,9 @@ async def _mine(ctx: Context) -> tuple[Broadcast | None, list[Reply]]:
         return None, [Reply("请写通知编号,例如 /bcreport 12。")]
     found = await store.get(ctx.session, number, ctx.working_scope())
     if found is None:
+        anywhere = await store.get(ctx.session, number, Scope.operator())
+        if anywhere is not None:
+            await ctx.refuse_elsewhere("broadcast", number, anywhere.community_id)
         return None, [Reply(f"没有找到编号为 {number} 的通知。")]
     return found, []
 

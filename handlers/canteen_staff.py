@@ -50,7 +50,9 @@ async def kitchen_summary(session: AsyncSession, community_id: int, day: date) -
     return "\n".join(lines)
 
 
-def _name(resident: Resident) -> str:
+def _name(resident: Resident | None) -> str:
+    if resident is None:
+        return "(已删除资料的居民)"
     return resident.display_name or f"居民#{resident.id}"
 
 
@@ -82,6 +84,12 @@ async def eligible(ctx: Context) -> list[Reply]:
     if resident is None:
         return problem
     resident.delivery_eligible = flag.strip() != "取消"
-    await audit.record(ctx.session, ctx.actor, "meal.delivery_eligible", target=str(resident.id))
+    await audit.record(
+        ctx.session,
+        ctx.actor,
+        "meal.delivery_eligible",
+        community_id=resident.community_id,
+        target=str(resident.id),
+    )
     state = "可以送餐" if resident.delivery_eligible else "不再送餐"
     return [Reply(f"已登记:{name} {state}。")]

@@ -16,7 +16,7 @@ from handlers.chart_spec import DrawChart
 from handlers.types import Incoming, Reply
 from nlp.intents import Understanding, understand
 from nlp.urgent import Urgency
-from storage import conversations, outbox, residents
+from storage import audit, conversations, outbox, residents
 from storage import staff as staff_store
 from storage.models import Community, ConversationState, Resident
 from storage.scoping import Scope
@@ -38,6 +38,8 @@ class Settings:
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     # Draws a results chart (bot.charts); None: results go as text only.
     draw_chart: DrawChart | None = None
+    # Deletes kept copies of pictures residents sent (their media refs), when they are forgotten.
+    forget_media: Callable[[list[str]], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,36 @@ class Context:
     def is_command(self, text: str) -> bool:
         """Tell whether a message is a command by itself (so a pending step lets it pass)."""
         return text.startswith("/") or text.lower() in self.command_names
+
+    async def audit(
+        self,
+        action: str,
+        *,
+        target: str | None = None,
+        community_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Record what the speaker did (or was refused), where, to whom."""
+        if community_id is None and self.staff_scope is not None:
+            community_id = self.working_community()
+        if community_id is None and self.community is not None:
+            community_id = self.community.id
+        await audit.record(
+            self.session,
+            self.actor,
+            action,
+            community_id=community_id,
+            target=(target or "")[:100] or None,
+            detail=detail,
+        )
+
+    async def refuse_elsewhere(self, kind: str, number: int, community_id: int | None) -> None:
+        """Audit a staff attempt on a record of a community outside their scope."""
+        await self.audit(
+            f"refused.{kind}.other_community",
+            target=f"{kind}:{number}",
+            detail={"community_of_target": community_id},
+        )
 
     @property
     def actor(self) -> str:

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import texts
@@ -97,11 +97,17 @@ class Dispatcher:
             self._understood,
         )
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Handle one message and return its replies; never raises to the channel."""
+    async def handle(self, incoming: Incoming, *, database_errors: bool = False) -> list[Reply]:
+        """Handle one message and return its replies; never raises to the channel.
+
+        With ``database_errors``, trouble reaching the database raises DatabaseDown instead of
+        answering sorry: a channel that keeps the message can try it again later.
+        """
         try:
             return await self._handle(incoming)
-        except Exception:
+        except Exception as exc:
+            if database_errors and _database_trouble(exc):
+                raise DatabaseDown from exc
             log.exception(
                 "failed to handle a %s message from %s", incoming.channel, incoming.user_id
             )
@@ -151,7 +157,9 @@ class Dispatcher:
         ctx.text = text
         ctx.redirect = lambda words: self._redirect(ctx, words)
         speaker = await residents.load_speaker(session, incoming.channel, incoming.user_id, now)
-        if speaker is None or speaker.has_staff_grant or self.settings.operators:
+        if not incoming.sender_verified:
+            pass  # no staff rights for a sender the platform could not prove
+        elif speaker is None or speaker.has_staff_grant or self.settings.operators:
             ctx.staff_scope = await staff_store.scope_of(
                 session, incoming.channel, incoming.user_id, self.settings.operators
             )
@@ -231,9 +239,15 @@ class Dispatcher:
         return await self.intents[NO_COMMUNITY](ctx)
 
     async def _pending(self, ctx: Context) -> list[Reply] | None:
-        """Let the step the speaker is in the middle of answer first."""
+        """Let the step the speaker is in the middle of answer first.
+
+        A slash command is never an answer (/pollresults 2 at /broadcast's audience step): it
+        runs, and the step still waits, in every guided flow alike.
+        """
         step = self._step_of(ctx)
-        return await step.handler(ctx) if step is not None else None
+        if step is None or (ctx.text.startswith("/") and self._command(ctx.text)[0]):
+            return None
+        return await step.handler(ctx)
 
     async def _fact(self, ctx: Context) -> list[Reply] | None:
         """Keep a fact the speaker tells about themselves (age, building, household)."""
@@ -287,7 +301,14 @@ class Dispatcher:
         slash = ctx.text.startswith("/")
         command, ctx.args = self._command(ctx.text)
         if command is not None and (ctx.is_staff or not command.staff):
-            return await command.handler(ctx)
+            replies = await command.handler(ctx)
+            if command.staff and replies is not None:
+                # Every staff action is on record: who, where, which command, on what.
+                name = ctx.text.split(maxsplit=1)[0][:40]
+                await ctx.audit(f"staff.command {name}", target=ctx.args)
+            return replies
+        if command is not None and command.staff:
+            await ctx.audit("refused.staff_only", target=ctx.text.split(maxsplit=1)[0])
         if slash:
             return [Reply(texts.STAFF_ONLY if command else texts.UNKNOWN_COMMAND)]
         return None
@@ -399,6 +420,24 @@ class Dispatcher:
                 if not tail or (command.args and (_starts_with_number(tail) or free)):
                     return command, tail
         return None, ""
+
+
+class DatabaseDown(Exception):
+    """The database could not be reached while handling a message (nothing was stored)."""
+
+
+def _database_trouble(exc: BaseException) -> bool:
+    """Tell whether an error means the database is away (not a bug in handling)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (OperationalError, InterfaceError, ConnectionError, TimeoutError)):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, OSError) and not isinstance(seen, FileNotFoundError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _holds(step: Step, ctx: Context) -> bool:

@@ -9,6 +9,7 @@ from handlers.router import Router
 from handlers.types import Reply, record_number
 from storage import conversations, handoffs
 from storage import staff as staff_store
+from storage.models import Handoff
 from storage.scoping import Scope
 
 router = Router("handoff")
@@ -86,7 +87,7 @@ async def answer(ctx: Context) -> list[Reply]:
     if number is None or not text.strip():
         return [Reply(ANSWER_USAGE)]
     assert ctx.staff_scope is not None
-    handoff = await handoffs.get_scoped(ctx.session, ctx.staff_scope, number)
+    handoff = await _scoped(ctx, number)
     if handoff is None:
         return [Reply(NO_SUCH.format(id=head))]
     # Staff answering keeps the resident's side of the conversation open.
@@ -118,7 +119,7 @@ async def end(ctx: Context) -> list[Reply]:
     number = record_number(ctx.args)
     if number is None:
         return [Reply("用法:/endchat 会话号")]
-    handoff = await handoffs.get_scoped(ctx.session, ctx.staff_scope, number)
+    handoff = await _scoped(ctx, number)
     if handoff is None:
         return [Reply(NO_SUCH.format(id=ctx.args))]
     await handoffs.close(ctx.session, handoff, ctx.now)
@@ -142,3 +143,14 @@ async def list_handoffs(ctx: Context) -> list[Reply]:
     lines = ["进行中的人工会话:"]
     lines += [f"会话 {h.id}(居民#{h.resident_id},{h.channel})" for h in found]
     return [Reply("\n".join(lines))]
+
+
+async def _scoped(ctx: Context, number: int) -> Handoff | None:
+    """Return a handoff in the staff member's scope; audit an attempt on another's."""
+    assert ctx.staff_scope is not None
+    found = await handoffs.get_scoped(ctx.session, ctx.staff_scope, number)
+    if found is None:
+        elsewhere = await handoffs.get_scoped(ctx.session, Scope.operator(), number)
+        if elsewhere is not None:
+            await ctx.refuse_elsewhere("handoff", number, elsewhere.community_id)
+    return found

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from handlers.context import Context
 from handlers.dispatcher import NO_COMMUNITY
+from handlers.privacy import forget_resident
 from handlers.router import Router
 from handlers.types import Reply, buttons
-from storage import audit, communities, residents
+from storage import communities
 from storage.models import Community
 
 router = Router("onboarding")
@@ -108,9 +109,18 @@ async def move(ctx: Context) -> list[Reply]:
     return await ctx.ask(JOIN, [Reply(SEARCH)])
 
 
+UNVERIFIED = (
+    "为了安全,这里暂时不能删除资料(公众号现在的设置无法确认是您本人)。"
+    "请联系社区工作人员帮您删除,或发“转人工”。"
+)
+
+
 @router.command("/forget", "删除我的信息")
 async def forget(ctx: Context) -> list[Reply]:
     """Ask before deleting the resident's personal data."""
+    if not ctx.incoming.sender_verified:
+        await ctx.audit("refused.forget.unverified_sender")
+        return [Reply(UNVERIFIED)]
     return await ctx.ask(
         FORGET, [Reply(FORGET_ASK, buttons(("确认删除", "forget:yes"), ("不删除", "forget:no")))]
     )
@@ -126,10 +136,11 @@ async def forget_answer(ctx: Context) -> list[Reply] | None:
         return [Reply(FORGET_KEPT)]
     if ctx.choice != "forget:yes" or ctx.resident is None:
         return None
-    community_id = ctx.resident.community_id
+    if not ctx.incoming.sender_verified:
+        await ctx.done()
+        return [Reply(UNVERIFIED)]
     await ctx.done()
-    await residents.forget(ctx.session, ctx.resident)
-    await audit.record(ctx.session, "resident", "resident.forget", community_id=community_id)
+    await forget_resident(ctx)
     ctx.resident = None
     ctx.record_message = False
     return [Reply(FORGOTTEN)]

@@ -37,7 +37,10 @@ async def _mine(ctx: Context, usage: str, lock: bool = False) -> tuple[Poll | No
     if number is None:
         return None, [Reply(f"请写问卷编号,例如 {usage}。")]
     poll = await (store.for_update(ctx.session, number) if lock else store.get(ctx.session, number))
-    if poll is None or not ctx.working_scope().allows(poll.community_id):
+    if poll is not None and not ctx.working_scope().allows(poll.community_id):
+        await ctx.refuse_elsewhere("poll", poll.id, poll.community_id)
+        poll = None
+    if poll is None:
         return None, [Reply(f"没有找到编号为 {number} 的问卷。")]
     return poll, []
 

@@ -53,7 +53,10 @@ def _number(ctx: Context) -> tuple[int | None, str]:
 
 async def _find(ctx: Context, number: int) -> Suggestion | None:
     assert ctx.staff_scope is not None
-    return await store.get_scoped(ctx.session, ctx.staff_scope, number)
+    found = await store.get_scoped(ctx.session, ctx.staff_scope, number)
+    if found is None and (elsewhere := await store.get(ctx.session, number)) is not None:
+        await ctx.refuse_elsewhere("suggestion", number, elsewhere.community_id)
+    return found
 
 
 async def _record(
@@ -332,3 +335,23 @@ async def _switch(ctx: Context, community_id: int) -> list[Reply]:
     )
     await ctx.done()
     return [Reply(SWITCHED.format(name=community.name))]
+
+
+@router.command("/audit", "审计记录", staff=True, args=True)
+async def audit_log(ctx: Context) -> list[Reply]:
+    """Show operator staff the latest audit entries (``/audit refused.`` filters by action)."""
+    assert ctx.staff_scope is not None
+    if ctx.staff_scope.community_ids is not None:
+        await ctx.audit("refused.audit.not_operator")
+        return [Reply("只有运营方(负责所有社区)的工作人员可以查看审计记录。")]
+    wanted = ctx.args.strip() or None
+    found = await audit.entries(ctx.session, action=wanted, limit=20)
+    if not found:
+        return [Reply("没有审计记录。")]
+    zone = ZoneInfo(ctx.settings.timezone)
+    lines = [f"最近 {len(found)} 条审计记录(新的在前):"]
+    for entry in found:
+        when = entry.created_at.astimezone(zone).strftime("%m-%d %H:%M")
+        where = f"社区{entry.community_id}" if entry.community_id else "-"
+        lines.append(f"{when} {entry.actor} {entry.action} {where} {entry.target or ''}".rstrip())
+    return [Reply("\n".join(lines))]

@@ -36,6 +36,9 @@ class Incoming:
     # A deep-link or QR-scene payload (a community invite, a staff invite code).
     start_payload: str | None = None
     received_at: datetime = field(default_factory=utcnow)
+    # False when the platform cannot prove who sent it (WeChat's plain mode signs the query but
+    # not the body): such a message may not act as staff nor delete anyone's data.
+    sender_verified: bool = True
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ def _near_year(today: date, month: int, day: int) -> date | None:
     return None
 
 
-_COUNTED = re.compile(r"([0-9]+|[一二两三四五六七八九十])\s*(?:个)?(?:人|位|口)(?!制)")
+_COUNTED = re.compile(r"(?<![0-9])([0-9]++|[一二两三四五六七八九十])\s*(?:个)?(?:人|位|口)(?!制)")
 # 我们两个, 大人小孩两个, 我俩: a count of the party without 人.
 _WE_COUNTED = re.compile(
     r"(?:我们|咱们|大人小孩|一家)\s*([两三四五六七八九十2-9])\s*个|([两三四2-4])\s*个\s*$"

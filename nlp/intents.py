@@ -33,9 +33,11 @@ INTENTS = (
 
 _NUM = r"[0-9一二两俩三四五六七八九十几]"
 CUE_PATTERNS = {
-    "quantity": _NUM + r"+\s*(份|个人|口人|位|盒)",
+    # A run of digits is read from its start only, and once (possessive ++): never tried
+    # again from each of its digits, which made a long run quadratic.
+    "quantity": r"(?<![0-9一二两俩三四五六七八九十几])" + _NUM + r"++\s*(份|个人|口人|位|盒)",
     "date": (
-        r"今天|明天|后天|明儿|周[一二三四五六日天]|星期[一二三四五六日天]|礼拜|下周|\d+\s*[月号日]"
+        r"今天|明天|后天|明儿|周[一二三四五六日天]|星期[一二三四五六日天]|礼拜|下周|(?<!\d)\d++\s*[月号日]"
     ),
     "question": r"[吗呢?？]$|什么|啥|哪|几|怎么|多少",
     "first_person_want": r"^(我|俺|给我|帮我)?(想|要|来)",

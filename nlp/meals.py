@@ -25,8 +25,9 @@ _DINNER = re.compile(r"晚")
 # "晚一点送" is about when, not which meal; "明晚点一份" is 明晚 + 点一份.
 _LATER = re.compile(r"(?<![今明昨傍])晚(?:一点|一些|点|些)")
 _NUMERAL = "零一二两俩三四五六七八九十"
-_NUMBER = rf"-?\d+|[{_NUMERAL}]+"
-_QUANTITY = re.compile(rf"({_NUMBER})\s*(?:份|个人|口人|位|人|盒|个|碗)")
+# Possessive (++): a long run of digits is read once, not backtracked into (quadratic).
+_NUMBER = rf"-?\d++|[{_NUMERAL}]++"
+_QUANTITY = re.compile(rf"(?<![\d{_NUMERAL}])({_NUMBER})\s*(?:份|个人|口人|位|人|盒|个|碗)")
 # The lookahead also refuses a shorter number: "订十二月" must not be read as 订十 + 二月.
 _BARE_QUANTITY = re.compile(rf"订\s*({_NUMBER})(?![\d{_NUMERAL}]|\s*[月号日点])")
 _COUPLE = re.compile(r"我和老伴|我跟老伴|老两口|我们俩|我俩|咱俩|和老伴")

@@ -146,7 +146,7 @@ def detect(text: str) -> Urgency | None:
 
 # Door numbers, dates, times, amounts: the words of an answer, never of an emergency.
 _PLAIN = re.compile(
-    r"[0-9a-z]+|[栋幢座号楼层单元室户门牌期区]|[零〇一二两三四五六七八九十百]+(?=[栋幢座号楼层单元室户点分份个人位])"
+    r"[0-9a-z栋幢座号楼层单元室户门牌期区零〇一二两三四五六七八九十百点分份个人位]+"
 )
 
 

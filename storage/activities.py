@@ -119,7 +119,11 @@ async def companions(session: AsyncSession, registration_id: int) -> list[Regist
 
 
 async def waitlist(session: AsyncSession, activity_id: int) -> list[Registration]:
-    """Return the waitlist of an activity, first come first."""
+    """Return the waitlist of an activity, first come first.
+
+    "First" is the order sign-ups took the activity's lock (their ids), not the time each
+    message arrived: a position told under the lock then never disagrees with the list.
+    """
     stmt = (
         select(Registration)
         .where(
@@ -127,7 +131,7 @@ async def waitlist(session: AsyncSession, activity_id: int) -> list[Registration
             Registration.status == RegistrationStatus.WAITLISTED,
             Registration.companion_of_id.is_(None),
         )
-        .order_by(Registration.created_at, Registration.id)
+        .order_by(Registration.id)
     )
     return list(await session.scalars(stmt))
 

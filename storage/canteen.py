@@ -107,11 +107,14 @@ async def orders_of(
 
 async def kitchen_list(
     session: AsyncSession, community_id: int, day: date
-) -> list[tuple[MealOrder, Resident]]:
-    """Return a day's confirmed orders with their residents, by meal, building, unit, room."""
+) -> list[tuple[MealOrder, Resident | None]]:
+    """Return a day's confirmed orders with their residents, by meal, building, unit, room.
+
+    An order whose resident deleted their data after the cut-off comes with None.
+    """
     stmt = (
         select(MealOrder, Resident)
-        .join(Resident, Resident.id == MealOrder.resident_id)
+        .outerjoin(Resident, Resident.id == MealOrder.resident_id)
         .where(
             MealOrder.community_id == community_id,
             MealOrder.day == day,
@@ -159,3 +162,12 @@ async def standing_for(session: AsyncSession, meal: str) -> list[tuple[StandingO
         .where(StandingOrder.meal == meal)
     )
     return [(s, r) for s, r in await session.execute(stmt)]
+
+
+async def drop_cancelled_orders(session: AsyncSession, resident_id: int) -> None:
+    """Delete a resident's cancelled orders (nothing is left to cook: no need to keep them)."""
+    await session.execute(
+        delete(MealOrder).where(
+            MealOrder.resident_id == resident_id, MealOrder.status == OrderStatus.CANCELLED
+        )
+    )

@@ -66,8 +66,9 @@ class MealOrder(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
-    resident_id: Mapped[int] = mapped_column(
-        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    # None once the resident's data was deleted after the cut-off: the kitchen still cooks it.
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
     )
     day: Mapped[date] = mapped_column(Date)
     meal: Mapped[str] = mapped_column(String(10))

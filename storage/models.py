@@ -398,3 +398,26 @@ class StaffInvite(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by: Mapped[str | None] = mapped_column(String(160))
+
+
+class AppSecret(Base):
+    """A secret linli makes for itself once (the key of residents' pseudonyms)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
+class CallbackNonce(Base):
+    """A signed callback's (timestamp, nonce), kept while its timestamp is acceptable."""
+
+    __tablename__ = "callback_nonces"
+    __table_args__ = (Index("ix_callback_nonces_seen_at", "seen_at"),)
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    timestamp: Mapped[str] = mapped_column(String(20), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The message it carried: WeChat's own retry repeats the pair with the same message.
+    message_key: Mapped[str] = mapped_column(String(200))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

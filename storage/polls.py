@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audience as audiences
@@ -286,3 +286,16 @@ async def to_report(session: AsyncSession, now: datetime) -> list[int]:
     """Return the polls that closed and whose results staff (and maybe residents) lack."""
     stmt = _due(Poll.reported_at.is_(None), Poll.closes_at <= now)
     return list(await session.scalars(stmt))
+
+
+async def anonymise(session: AsyncSession, poll_id: int) -> None:
+    """Drop who answered an anonymous poll once it is over (only its rule needed it).
+
+    While it is open, the respondent key (the household's door number) keeps one response per
+    household, and the resident id lets them resume; afterwards neither is kept.
+    """
+    await session.execute(
+        update(PollResponse)
+        .where(PollResponse.poll_id == poll_id)
+        .values(resident_id=None, respondent="x" + cast(PollResponse.id, String))
+    )

@@ -6,6 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -125,3 +126,12 @@ class Chat:
 
     async def text(self, message: str = "", **fields) -> str:
         return "\n".join(r.text for r in await self.say(message, **fields))
+
+
+@pytest.fixture
+def api() -> Iterator[Any]:
+    """A fake of WeChat's HTTP API on 127.0.0.1 (tests/wechat_api_fake.py, no wechatpy)."""
+    from tests.wechat_api_fake import FakeWeChatAPI
+
+    with FakeWeChatAPI() as fake:
+        yield fake

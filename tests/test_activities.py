@@ -171,9 +171,15 @@ async def test_fifty_residents_for_the_last_ten_places(app) -> None:
     chats = [Chat(app, f"居民{i}") for i in range(50)]
     for chat in chats:  # everyone is known first; then they press at the same moment
         await chat.say("你好")
-    await asyncio.gather(*(chat.say(button=f"act:join:{meeting.id}") for chat in chats))
+    told = await asyncio.gather(*(chat.text(button=f"act:join:{meeting.id}") for chat in chats))
     found = await statuses(app, meeting.id)
     assert found.count("confirmed") == 12 and found.count("waitlisted") == 40
+    # Each was told a different place in the queue, and the list agrees with what they heard.
+    positions = sorted(int(t.split("第 ")[1].split(" 位")[0]) for t in told if "排队" in t)
+    assert positions == list(range(1, 41))
+    for chat, text in zip(chats, told, strict=True):
+        if "排队" in text:
+            assert f"第 {text.split('第 ')[1].split(' 位')[0]} 位" in await chat.text("我的报名")
 
 
 async def test_reminders_go_once_and_the_waitlist_is_told_at_the_start(app) -> None:

@@ -114,7 +114,7 @@ async def test_moving_an_activity_moves_its_slots_and_its_reminders(app) -> None
     assert slot.starts_at == moved.starts_at  # the slot moved with it
     again = moved.starts_at - timedelta(hours=24) + timedelta(minutes=1)
     assert await activity_tick(app.maker, "Asia/Shanghai", again) == 1  # reminded anew
-    assert "名额请写大于 0" in await worker.text(f"/editevent {haircut.id} 名额 5")
+    assert "名额请写 1 到 10000" in await worker.text(f"/editevent {haircut.id} 名额 5")
     assert "已修改" in await worker.text(f"/editevent {haircut.id} 提醒 48 3")
     async with app.read_maker() as session:
         assert (await session.get(Activity, haircut.id)).reminder_hours == [48, 3]

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, timedelta
 from pathlib import Path
 
 from tests.test_cli import run
 
-TOML = """
+# Some weeks ahead: imports refuse activities more than two years away (and long past).
+SOON = date.today() + timedelta(days=60)
+
+
+def _day(n: int) -> str:
+    return (SOON + timedelta(days=n)).isoformat()
+
+
+TOML = f"""
 [[activity]]
 title = "社区义诊"
-starts_at = 2030-06-03T09:00:00
-ends_at = 2030-06-03T11:30:00
+starts_at = {_day(0)}T09:00:00
+ends_at = {_day(0)}T11:30:00
 place = "活动中心一楼"
 capacity = 30
 keywords = "义诊 体检"
 
 [[activity]]
 title = "老年人理发"
-starts_at = 2030-06-05T09:00:00
-ends_at = 2030-06-05T10:00:00
+starts_at = {_day(2)}T09:00:00
+ends_at = {_day(2)}T10:00:00
 slot_minutes = 15
 min_age = 60
 audience = "60岁以上居民"
@@ -38,8 +47,8 @@ def test_import_toml_and_csv_then_export(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == ["imported #1 社区义诊", "imported #2 老年人理发"]
     rows = (
         "title,starts_at,capacity,buildings\n"
-        "亲子绘画,2030-06-08 14:00,20,\n"
-        "插花,2030-06-09 09:00,,3号楼 5号楼\n"
+        f"亲子绘画,{_day(5)} 14:00,20,\n"
+        f"插花,{_day(6)} 09:00,,3号楼 5号楼\n"
     )
     (tmp_path / "more.csv").write_text(rows, encoding="utf-8")
     result = run(["events", "import", "more.csv"], tmp_path, env=env(tmp_path))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +31,6 @@ TOKEN = "linli-callback-token"
 AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 USER = "oLinliResident00000000000001"
 VECTOR = json.loads((Path(__file__).parent / "data" / "wechat-callback-vector.json").read_text())
-
-
-@pytest.fixture
-def api() -> Iterator[FakeWeChatAPI]:
-    with FakeWeChatAPI() as fake:
-        yield fake
 
 
 @dataclass
@@ -84,6 +78,7 @@ async def _start(db_url: str, api: FakeWeChatAPI, tmp_path: Path, **wechat) -> A
         "mode": "plain",
         "api_base_url": api.base_url,
         "media_dir": str(tmp_path / "media"),
+        "spool_dir": str(tmp_path / "inbox"),
         **wechat,
     }
     port = _free_port()
@@ -206,7 +201,7 @@ async def test_slow_work_answers_success_then_a_customer_service_message(
     async for linli in _start(db_url, api, tmp_path, reply_budget_seconds=0.4):
         handle = linli.app.dispatcher.handle
 
-        async def slow(incoming, handle=handle):
+        async def slow(incoming, handle=handle, **_):
             await asyncio.sleep(0.5)
             return await handle(incoming)
 
@@ -333,7 +328,7 @@ async def test_sending_errors(linli: Linli, api: FakeWeChatAPI) -> None:
 async def test_a_long_passive_answer_is_split(linli: Linli, api: FakeWeChatAPI) -> None:
     from handlers.types import Reply
 
-    async def long(incoming):
+    async def long(incoming, **_):
         return [Reply("\n".join(f"第{i}行:" + "很长的说明" * 10 for i in range(40)))]
 
     linli.app.dispatcher.handle = long
@@ -432,7 +427,7 @@ async def test_a_late_answer_sends_its_picture_after_the_text(db_url, api, tmp_p
     chart.write_bytes(PNG)
     async for linli in _start(db_url, api, tmp_path, reply_budget_seconds=0.4):
 
-        async def slow(incoming):
+        async def slow(incoming, **_):
             await asyncio.sleep(0.5)
             return [Reply("目前的结果如下。"), Reply("", image=str(chart))]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +16,6 @@ from tests.test_cli import run
 from tests.wechat_api_fake import FakeWeChatAPI
 
 REDIS_URL = os.environ.get("LINLI_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def api() -> Iterator[FakeWeChatAPI]:
-    with FakeWeChatAPI() as fake:
-        yield fake
 
 
 def settings(api: FakeWeChatAPI, **more) -> WeChatConfig:

@@ -9,6 +9,7 @@ from typing import TextIO
 from bot.app import App
 from bot.channels.plaintext import render
 from bot.outbox_sender import deliver_due
+from bot.terminal import visible
 from handlers.types import Incoming, Reply
 
 CHANNEL = "console"
@@ -26,7 +27,7 @@ class ConsoleSender:
 
     async def send(self, recipient: str, reply: Reply, kind: str = "") -> str | None:
         """Print a pushed message."""
-        print(f"邻里(通知)> {render(reply, kind=kind)}", file=self.out, flush=True)
+        print(f"邻里(通知)> {visible(render(reply, kind=kind))}", file=self.out, flush=True)
         return None
 
 
@@ -77,7 +78,7 @@ async def chat(
             break
         replies = await app.dispatcher.handle(Incoming(CHANNEL, user, line, display_name=user))
         for reply in replies:
-            print(f"邻里> {render(reply)}", file=out, flush=True)
+            print(f"邻里> {visible(render(reply))}", file=out, flush=True)
         await deliver()
     if poller is not None:
         poller.cancel()

@@ -280,6 +280,14 @@ class TelegramChannel:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60)
 
+    def readable(self, payload: dict[str, Any]) -> bool:
+        """Tell whether an update is one python-telegram-bot can read (else: 400, not stored)."""
+        try:
+            Update.de_json(payload, self.bot)
+        except Exception:
+            return False
+        return True
+
     async def receive(self, payload: dict[str, Any]) -> bool:
         """Store a webhook update (before answering Telegram) and queue it; False if known."""
         update_id = str(payload.get("update_id"))

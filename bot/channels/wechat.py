@@ -35,13 +35,16 @@ from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply
 from wechatpy.session.memorystorage import MemoryStorage
 
-from bot.answer_window import AnswerWindow
+from bot import media
+from bot.answer_window import AnswerWindow, NotNow
 from bot.app import App
 from bot.channels.plaintext import render, split_text, utf8_bytes
 from bot.config import MenuButton, WeChatConfig
 from bot.outbox_sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, Undeliverable
+from bot.spool import Spool
+from handlers.dispatcher import DatabaseDown
 from handlers.types import Incoming, Media, Reply
-from storage import broadcasts, outbox, residents, suggestions
+from storage import broadcasts, nonces, outbox, residents, suggestions
 from storage.engine import transaction
 from storage.types import utcnow
 
@@ -53,6 +56,7 @@ PASSIVE_BYTES = 2048
 NOT_HEARD = "没听清,请再说一遍或打字。"
 UNSUPPORTED = "暂不支持这种消息。请发文字或语音告诉我,或发送“帮助”。"
 WELCOME = "欢迎关注!有什么建议或需要,直接发文字或语音给我。"
+KEPT_FOR_LATER = "收到了。系统正忙,稍后回复您,不用再发一遍。"
 CLICK_PREFIX = "linli:"
 # Outbox kinds that are notices to a resident (a template message when one is configured).
 NOTICE_KINDS = frozenset(
@@ -204,12 +208,18 @@ class WeChatChannel:
         )
         self.client = make_client(config, redis_url)
         self.window = AnswerWindow(self._send_later)
+        self.spool = Spool(config.spool_dir)
         self._fetching: set[asyncio.Task[None]] = set()
         self._senders: dict[str, tuple[asyncio.Lock, list[int]]] = {}
         self.picture_attempts = 3
         # Uploaded pictures: (path, mtime, size) → (media_id, monotonic time it is kept until).
         self._uploaded: dict[tuple[str, int, int], tuple[str, float]] = {}
         self._uploading = asyncio.Lock()
+        if config.mode == "plain":
+            log.warning(
+                "WeChat plain mode: message bodies are not signed, so staff commands and data "
+                'deletion are refused over WeChat; set [wechat] mode = "safe" (recommended)'
+            )
 
     async def stop(self) -> None:
         """Let messages being handled finish (their answers go out through the outbox)."""
@@ -256,6 +266,9 @@ class WeChatChannel:
             key = _dedupe_key(message)
         except Exception as exc:  # expat, missing fields, entities, bad ids: malformed input
             raise CallbackRejected(400, f"malformed message ({type(exc).__name__})") from exc
+        await self._refuse_replays(query, key)
+        # Kept on disk before it is handled: if the database is away it is handled later.
+        await self.spool.put(key, xml)
         replies = await self.window.answer(key, lambda: self._handle(message, key), deadline)
         if not replies:
             return "success"
@@ -286,6 +299,30 @@ class WeChatChannel:
             # A signed query replayed from a log: its timestamp gives it away.
             raise CallbackRejected(403, "timestamp too far from now")
 
+    async def _refuse_replays(self, query: dict[str, str], key: str) -> None:
+        """Accept each signed (timestamp, nonce) once, for one message, in every process.
+
+        A query string copied from a log is otherwise good for minutes with any body. If the
+        record cannot be written (the database is down) plain mode refuses, since nothing
+        else vouches for the body; safe mode's body is signed, and its MsgId is checked later.
+        """
+        try:
+            async with transaction(self.app.maker) as session:
+                fresh = await nonces.fresh(
+                    session,
+                    CHANNEL,
+                    query.get("timestamp", ""),
+                    query.get("nonce", ""),
+                    key,
+                    utcnow(),
+                )
+        except Exception as exc:
+            if self.config.mode == "plain":
+                raise CallbackRejected(503, "cannot record the nonce") from exc
+            return
+        if not fresh:
+            raise CallbackRejected(403, "replayed timestamp and nonce")
+
     def _open(self, query: dict[str, str], body: bytes, encrypted: bool) -> str:
         """Return the message XML, decrypted in safe/compatible mode."""
         if not encrypted:
@@ -305,16 +342,65 @@ class WeChatChannel:
             raise CallbackRejected(400, f"cannot decrypt ({type(exc).__name__})") from exc
 
     async def _handle(self, message: Any, key: str) -> list[Reply]:
-        """Handle one message, after any earlier one of the same person."""
+        """Handle one message, after any earlier one of the same person.
+
+        If the database is away the message stays in the spool, the sender hears it was
+        received, and it is handled when the database is back (``recover``).
+        """
         async with self._one_at_a_time(str(message.source)):
-            return await self._dispatch(message, key)
+            try:
+                replies = await self._dispatch(message, key)
+            except DatabaseDown:
+                log.warning("database away: WeChat message %s kept for later", key)
+                raise NotNow([Reply(KEPT_FOR_LATER)]) from None
+        await self.spool.done(key)
+        return replies
+
+    async def recover(self, older_than: float = 10.0) -> int:
+        """Handle messages kept while the database was away; return how many were handled.
+
+        Their answers go out as customer-service messages.
+        """
+        handled = 0
+        for key, xml in await self.spool.waiting(older_than):
+            if key in self.window.busy_keys():
+                continue  # being handled right now
+            try:
+                message = parse_message(xml)
+            except Exception:
+                log.exception("kept WeChat message %s cannot be read; dropped", key)
+                await self.spool.done(key)
+                continue
+            try:
+                async with self._one_at_a_time(str(message.source)):
+                    replies = await self._dispatch(message, key)
+            except DatabaseDown:
+                return handled  # still away: try again next time
+            if replies:
+                await self._send_later(key, replies)
+            await self.spool.done(key)
+            handled += 1
+        return handled
+
+    async def recover_forever(self, stop: asyncio.Event, every: float = 15.0) -> None:
+        """Run ``recover`` now and then until ``stop``."""
+        while not stop.is_set():
+            try:
+                await self.recover()
+            except Exception:
+                log.exception("recovering kept WeChat messages failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
 
     async def _dispatch(self, message: Any, key: str) -> list[Reply]:
         """Turn a WeChat message into an Incoming and let the dispatcher answer it."""
         user = str(message.source)
         kind = message.type
         event = getattr(message, "event", "")
-        base: dict[str, Any] = {"message_id": key}
+        base: dict[str, Any] = {
+            "message_id": key,
+            "sender_verified": self.config.mode != "plain",
+        }
         lead: list[Reply] = []
         if kind == "text":
             incoming = Incoming(CHANNEL, user, message.content or "", **base)
@@ -349,7 +435,7 @@ class WeChatChannel:
             return []  # menu links, location reports, template receipts: nothing to say
         else:
             return [Reply(UNSUPPORTED)]
-        return lead + await self.app.dispatcher.handle(incoming)
+        return lead + await self.app.dispatcher.handle(incoming, database_errors=True)
 
     async def _mass_finished(self, message: Any) -> None:
         """Keep WeChat's final counts of a mass send with its broadcast's report."""
@@ -601,8 +687,7 @@ def _mime(picture: Path) -> str:
 
 def picture_path(config: WeChatConfig, media_id: str) -> Path:
     """Return where a picture a resident sent is kept."""
-    safe = "".join(c for c in media_id if c.isalnum() or c in "-_")
-    return Path(config.media_dir) / CHANNEL / f"{safe}.jpg"
+    return media.picture_path(config.media_dir, CHANNEL, media_id)
 
 
 def _dedupe_key(message: Any) -> str:
