@@ -35,8 +35,8 @@ from handlers import (
 from handlers.broadcast_rules import QuietHours
 from handlers.canteen_rules import CanteenRules
 from handlers.chart_spec import Chart, DrawChart
-from handlers.context import Settings
 from handlers.dispatcher import Dispatcher
+from handlers.settings import Settings
 from storage import communities
 from storage.engine import check_connection, create_engine, session_factory, transaction
 from storage.migrate import upgrade

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.canteen import address_of
 from handlers.canteen_rules import MEAL_NAMES, CanteenRules
 from handlers.canteen_staff import kitchen_summary
 from handlers.canteen_standing import PROMPT, paused_on
+from handlers.profile import address_of
 from handlers.types import Reply
 from storage import canteen, communities, outbox, residents
 from storage import staff as staff_store

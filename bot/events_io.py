@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.export import safe_row, spreadsheet_safe
-from handlers.activity_rules import MAX_AHEAD, MAX_CAPACITY, MAX_SLOT_CAPACITY
+from handlers.activity_rules import MAX_CAPACITY, MAX_SLOT_CAPACITY
+from nlp.dates import MAX_AHEAD
 from storage import activities as store
 from storage.activity_models import Activity
 

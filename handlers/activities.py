@@ -36,10 +36,6 @@ _FILLER = re.compile(
 )
 
 
-def _zone(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.settings.timezone)
-
-
 async def _places_left(ctx: Context, activities: list[Activity]) -> dict[int, int | None]:
     ids = [a.id for a in activities]
     taken = await store.taken_by_activity(ctx.session, ids)
@@ -66,7 +62,7 @@ async def _offer(
     ctx: Context, head: str, found: list[Activity], action: str, party: int = 1
 ) -> list[Reply]:
     left = await _places_left(ctx, found)
-    zone = _zone(ctx)
+    zone = ctx.zone
     lines = [head] + [f"{i}. {T.summary(a, left[a.id], zone)}" for i, a in enumerate(found, 1)]
     extra = f":{party}" if party != 1 else ""
     choices = [(a.title, f"act:{action}:{a.id}{extra}") for a in found]
@@ -106,7 +102,7 @@ async def _show(ctx: Context, activity_id: int) -> list[Reply]:
     if activity is None or activity.community_id != getattr(ctx.community, "id", None):
         return [Reply(T.CLOSED["gone"])]
     left = (await _places_left(ctx, [activity]))[activity.id]
-    text = T.details(activity, left, _zone(ctx))
+    text = T.details(activity, left, ctx.zone)
     if rules.closed_because(activity, ctx.now):
         return [Reply(text)]
     label = "报名" if left is None or left > 0 else "排队报名"
@@ -122,7 +118,7 @@ async def sign_up_in_words(ctx: Context) -> list[Reply]:
     if not found:
         return [Reply(T.NONE_OPEN)]
     party = party_size(ctx.text) or 1
-    meant = match(ctx.text, found, ctx.now.astimezone(_zone(ctx)).date(), _zone(ctx))
+    meant = match(ctx.text, found, ctx.local_now().date(), ctx.zone)
     if len(meant) == 1:
         return await _join(ctx, meant[0].id, party)
     if meant:
@@ -187,7 +183,7 @@ async def _join(
         else:
             free = [s for s in slots if s.capacity - taken.get(s.id, 0) >= party]
         if free:
-            zone = _zone(ctx)
+            zone = ctx.zone
             # Every free slot is offered: a resident who can only come at 11:00 must see it.
             choices = [("最早的空位", f"act:slot:{activity.id}:next:{party}")] + [
                 (T.slot_label(s, zone), f"act:slot:{activity.id}:{s.id}:{party}")
@@ -219,7 +215,7 @@ async def _join(
         position = await rules.waitlist_position(ctx.session, registration)
         return [Reply(T.WAITLISTED.format(title=activity.title, position=position))]
     start = outcome.slot.starts_at if outcome.slot else activity.starts_at
-    zone = _zone(ctx)
+    zone = ctx.zone
     when = T.when(start, zone)
     if outcome.companion_slots:
         others = "、".join(T.slot_label(s, zone) for s in outcome.companion_slots)
@@ -239,7 +235,7 @@ async def _closed(ctx: Context, activity: Activity) -> list[Reply] | None:
     assert ctx.resident is not None
     reason = rules.closed_because(activity, ctx.now)
     if reason:
-        deadline = T.when(activity.signup_deadline, _zone(ctx)) if activity.signup_deadline else ""
+        deadline = T.when(activity.signup_deadline, ctx.zone) if activity.signup_deadline else ""
         return [Reply(T.CLOSED[reason].format(title=activity.title, deadline=deadline))]
     existing = await store.active_registration(ctx.session, activity.id, ctx.resident.id)
     if existing is not None:
@@ -288,7 +284,7 @@ async def my_signups(ctx: Context) -> list[Reply]:
     mine = await store.of_resident(ctx.session, ctx.resident.id, ctx.now)
     if not mine:
         return [Reply(T.NO_SIGNUPS)]
-    zone = _zone(ctx)
+    zone = ctx.zone
     lines = [T.MINE_HEAD]
     for registration, activity in mine:
         status = T.STATUS[registration.status]
@@ -318,7 +314,7 @@ async def cancel(ctx: Context) -> list[Reply]:
     mine = await store.of_resident(ctx.session, ctx.resident.id, ctx.now)
     if not mine:
         return [Reply(T.NO_SIGNUPS)]
-    zone = _zone(ctx)
+    zone = ctx.zone
     if len(mine) > 1:
         meant = match(ctx.text, [a for _, a in mine], ctx.now.astimezone(zone).date(), zone)
         mine = [(r, a) for r, a in mine if a in meant] or mine
@@ -347,7 +343,7 @@ async def _drop(ctx: Context, registration_id: int) -> list[Reply]:
 
 async def tell_promoted(ctx: Context, activity: Activity, promoted: list[Registration]) -> None:
     """Tell residents moved from the waitlist that they have a place."""
-    zone = _zone(ctx)
+    zone = ctx.zone
     for registration in promoted:
         start = await _start_of(ctx, registration, activity)
         text = T.PROMOTED.format(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,10 +16,9 @@ from storage.models import Resident
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 NEXT_SLOT = "next"
 MAX_PARTY = 6
-# Bounds on what staff and files may give (a community hall, not a stadium; two years ahead).
+# Bounds on what staff and files may give: a community hall, not a stadium (dates: nlp.dates).
 MAX_CAPACITY = 10_000
 MAX_SLOT_CAPACITY = 100
-MAX_AHEAD = timedelta(days=731)
 
 
 @dataclass(frozen=True)

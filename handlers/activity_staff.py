@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers import activity_rules as rules
 from handlers import activity_texts as T
 from handlers.activities import tell_promoted
-from handlers.activity_rules import MAX_AHEAD, MAX_CAPACITY, MAX_SLOT_CAPACITY
+from handlers.activity_rules import MAX_CAPACITY, MAX_SLOT_CAPACITY
 from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply, buttons
-from nlp.dates import find_date
+from nlp.dates import parse_when
 from storage import activities as store
 from storage import audit
 from storage.activity_models import Activity, RegistrationStatus
@@ -47,33 +47,7 @@ USAGE = {
     "edit": "用法:/editevent 活动编号 字段 新值(字段:标题、时间、地点、名额、说明、提醒)",
 }
 NOT_FOUND = "没有找到活动 #{id}(或它不在您负责的社区)。"
-_TIME = re.compile(r"(\d{1,2})\s*[:：点时]\s*(\d{1,2}|半)?")
 _SLOTS = re.compile(r"每\s*(\d{1,3})\s*分钟\s*(\d{1,3})\s*人")
-_HALF_DAY = re.compile(r"上午|早上|中午|下午|晚上|傍晚")
-
-
-def parse_when(text: str, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime | None] | None:
-    """Read "12月3日 9:00-11:30" or "明天上午9点到下午1点半" as a local start (and end).
-
-    None if there is no date and time, or the end is not after the start.
-    """
-    day = find_date(text, now.astimezone(zone).date())
-    times = []
-    for match in _TIME.finditer(text):
-        hour, minute = int(match[1]), 30 if match[2] == "半" else int(match[2] or 0)
-        markers = _HALF_DAY.findall(text[: match.start()])
-        if markers and markers[-1] in ("下午", "晚上", "傍晚") and hour < 12:
-            hour += 12  # 下午2点 is 14:00; a later 上午 resets it
-        times.append((hour, minute))
-    if day is None or not times or any(h > 23 or m > 59 for h, m in times):
-        return None
-    start = datetime.combine(day, time(*times[0]), zone)
-    end = datetime.combine(day, time(*times[1]), zone) if len(times) > 1 else None
-    if end is not None and end <= start:
-        return None
-    if start > now + MAX_AHEAD:
-        return None  # 9999年12月31日 is a slip of the keyboard, not a plan
-    return start, end
 
 
 @router.command("/newevent", "新建活动", "发布活动", staff=True)
@@ -94,7 +68,7 @@ async def new_activity_step(ctx: Context) -> list[Reply] | None:
         return await _confirm(ctx, data)
     if not ctx.text or step not in STEPS:
         return None
-    zone = ZoneInfo(ctx.settings.timezone)
+    zone = ctx.zone
     problem = _take(step, ctx.text.strip(), data, ctx.now, zone)
     if problem:
         return [Reply(problem)]
@@ -256,7 +230,7 @@ async def staff_list(ctx: Context) -> list[Reply]:
     found = await store.upcoming(ctx.session, community_id, ctx.now, limit=30)
     if not found:
         return [Reply("还没有即将举行的活动。发送 /newevent 新建。")]
-    zone = ZoneInfo(ctx.settings.timezone)
+    zone = ctx.zone
     lines = ["即将举行的活动:"]
     for a in found:
         roster = await store.roster(ctx.session, a.id)
@@ -366,7 +340,7 @@ async def edit(ctx: Context) -> list[Reply]:
             return [Reply("提醒请写开始前几小时(1–72),例如“提醒 24 2”。")]
         activity.reminder_hours = hours
     elif field == "时间":
-        parsed = parse_when(value, ctx.now, ZoneInfo(ctx.settings.timezone))
+        parsed = parse_when(value, ctx.now, ctx.zone)
         if parsed is None or parsed[0] <= ctx.now:
             return [Reply(BAD["when"])]
         shift = parsed[0] - activity.starts_at
@@ -378,7 +352,7 @@ async def edit(ctx: Context) -> list[Reply]:
         if activity.ends_at is not None and activity.ends_at <= activity.starts_at:
             activity.ends_at = None
         await store.forget_reminders(ctx.session, activity.id)  # due again for the new time
-        when = T.when(activity.starts_at, ZoneInfo(ctx.settings.timezone))
+        when = T.when(activity.starts_at, ctx.zone)
         await _tell_all(ctx, activity, f"“{activity.title}”的时间改为 {when}。", "activity_notice")
     elif field == "名额" and (
         not value.isdigit()

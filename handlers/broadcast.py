@@ -12,16 +12,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers import activity_texts as T
 from handlers import texts
-from handlers.activity_staff import parse_when
 from handlers.broadcast_rules import CHANNEL_NAMES, mass_line, report_text
 from handlers.context import Context
 from handlers.router import Router
 from handlers.types import Reply, buttons, record_number
 from handlers.yes_no import typed_answer
+from nlp.dates import parse_when
 from storage import audience as audiences
 from storage import audit, tags
 from storage import broadcasts as store
@@ -130,7 +129,7 @@ async def _take_kind(ctx: Context, data: dict[str, Any], community_id: int) -> l
 
 
 async def _preview(ctx: Context, data: dict[str, Any], community_id: int) -> Reply:
-    year = ctx.now.astimezone(ZoneInfo(ctx.settings.timezone)).year
+    year = ctx.local_year()
     counts = await store.preview(
         ctx.session, Scope.of(community_id), data["audience"], data["kind"], data["urgent"], year
     )
@@ -171,7 +170,7 @@ async def _take_choice(ctx: Context, data: dict[str, Any], community_id: int) ->
 
 
 async def _take_when(ctx: Context, data: dict[str, Any], community_id: int) -> list[Reply] | None:
-    zone = ZoneInfo(ctx.settings.timezone)
+    zone = ctx.zone
     parsed = parse_when(ctx.text, ctx.now, zone)
     if parsed is None or parsed[0] <= ctx.now:
         return [Reply("没看懂这个时间,或者它已经过去了。" + ASK_WHEN)]
@@ -203,7 +202,7 @@ async def _create(
     )
     if send_at <= ctx.now:
         return [Reply(f"通知 #{broadcast.id} 开始发送,发完会把送达报告发给您。")]
-    zone = ZoneInfo(ctx.settings.timezone)
+    zone = ctx.zone
     return [
         Reply(
             f"通知 #{broadcast.id} 将于 {T.when(send_at, zone)} 发送。取消:/bccancel {broadcast.id}"
@@ -273,7 +272,7 @@ async def recent(ctx: Context) -> list[Reply]:
     found = await store.recent(ctx.session, ctx.working_scope())
     if not found:
         return [Reply("还没有发过通知。发送 /broadcast 写一条。")]
-    zone = ZoneInfo(ctx.settings.timezone)
+    zone = ctx.zone
     lines = ["最近的通知:"]
     for item in found:
         title = item.text.replace("\n", " ")[:16]

@@ -7,13 +7,12 @@ that confirmation arrives: the cut-off is checked again then.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers.canteen_rules import MEAL_NAMES, CanteenRules, yuan
 from handlers.context import Context
-from handlers.profile import address_of
+from handlers.profile import ADDRESS_PATTERN, address_of, keep_address
 from handlers.router import Router
 from handlers.types import Reply, buttons
 from handlers.yes_no import typed_answer
@@ -31,17 +30,6 @@ ORDER_NO = frozenset({"不订了", "不订"})
 ADDRESS = "meal.address"
 WEEKDAYS = "一二三四五六日"
 ADDRESS_NOTE = "地址只用于送餐,只给食堂和社区工作人员看;发送“删除地址”随时可删。"
-ADDRESS_PATTERN = re.compile(r"(\d{1,3})\s*(?:栋|号楼|幢)\s*(?:(\d{1,2})\s*单元)?\s*(\d{2,5})?")
-
-
-def community_zone(ctx: Context) -> ZoneInfo:
-    """Return the community's time zone."""
-    return ZoneInfo(ctx.settings.timezone)
-
-
-def local_now(ctx: Context) -> datetime:
-    """Return the message's time in the community's time zone."""
-    return ctx.now.astimezone(community_zone(ctx))
 
 
 def day_label(day: date) -> str:
@@ -79,14 +67,14 @@ async def _closed_day(ctx: Context, day: date) -> list[Reply] | None:
 async def menu(ctx: Context) -> list[Reply]:
     """Show a day's menu with prices (the resident's own after subsidy) and the cut-offs."""
     assert ctx.community is not None and ctx.resident is not None
-    now = local_now(ctx)
+    now = ctx.local_now()
     rules = await rules_of(ctx)
     slot = date_slot(ctx.text, now)
     if "bad_date" in slot:
         return [Reply(bad_date(slot))]
     said = slot.get("date")
     day = date.fromisoformat(str(said)) if said else now.date()
-    if not said and now >= rules.cutoff(day, "dinner", community_zone(ctx)):
+    if not said and now >= rules.cutoff(day, "dinner", ctx.zone):
         day += timedelta(days=1)
     if closed := await _closed_day(ctx, day):
         return closed
@@ -115,7 +103,7 @@ async def order(ctx: Context) -> list[Reply]:
     """Understand an order in words, check it, and read it back for a yes."""
     rules = ctx.settings.canteen
     cutoffs = {"lunch": rules.lunch_cutoff, "dinner": rules.dinner_cutoff}
-    slots = order_slots(ctx.text, local_now(ctx), cutoffs)
+    slots = order_slots(ctx.text, ctx.local_now(), cutoffs)
     if "bad_date" in slots:
         return [Reply(bad_date(slots))]
     quantity = int(str(slots["quantity"]))
@@ -161,7 +149,7 @@ async def _problem(ctx: Context, plan: dict[str, Any]) -> list[Reply] | None:
     assert ctx.community is not None and ctx.resident is not None
     rules = ctx.settings.canteen
     day, meal = date.fromisoformat(plan["day"]), plan["meal"]
-    now = local_now(ctx)
+    now = ctx.local_now()
     if day < now.date():
         return [Reply("那天已经过去了。请说要订哪天的饭,例如“明天中午订一份”。")]
     if closed := await _closed_day(ctx, day):
@@ -169,7 +157,7 @@ async def _problem(ctx: Context, plan: dict[str, Any]) -> list[Reply] | None:
     menus = await store.menus_of(ctx.session, ctx.community.id, day)
     if meal not in menus:
         return [Reply(f"{day_label(day)}{MEAL_NAMES[meal]}的菜单还没公布,暂时不能订。")]
-    if now >= rules.cutoff(day, meal, community_zone(ctx)):
+    if now >= rules.cutoff(day, meal, ctx.zone):
         cutoff = rules.lunch_cutoff if meal == "lunch" else rules.dinner_cutoff
         return [
             Reply(
@@ -214,14 +202,6 @@ async def address_given(ctx: Context) -> list[Reply] | None:
         await ctx.done()
         return [Reply(f"已记下送餐地址:{_address(ctx)}。")]
     return await _read_back(ctx, dict(ctx.state.data), [])
-
-
-def keep_address(ctx: Context, found: re.Match[str] | list[str | None]) -> None:
-    """Keep the resident's address (building, unit, room), with their consent recorded."""
-    assert ctx.resident is not None
-    parts = found.groups() if isinstance(found, re.Match) else found
-    ctx.resident.building, ctx.resident.unit, ctx.resident.room = parts
-    ctx.resident.consents = {**ctx.resident.consents, "address": ctx.now.isoformat()}
 
 
 @router.command("修改地址", "改地址", "送餐地址", words=True)
@@ -320,7 +300,7 @@ async def subsidy_answer(ctx: Context) -> list[Reply] | None:
         return [Reply("幸福食堂现在没有年龄补贴,按菜单价格收费。发“菜单”看今天的菜和价格。")]
     tiers = "、".join(f"{age}岁以上每份少 {yuan(cents)}" for age, cents in rules.subsidies)
     lines = [f"幸福食堂的老人补贴:{tiers}。"]
-    year = local_now(ctx).year
+    year = ctx.local_now().year
     if ctx.resident.birth_year is None:
         lines.append("告诉我您的年龄(例如“我今年75岁”),订餐时就按您的补贴算。")
     else:

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
-from handlers.canteen import community_zone, day_label, local_now, rules_of
+from handlers.canteen import day_label, rules_of
 from handlers.canteen_rules import MEAL_NAMES, yuan
 from handlers.context import Context
 from handlers.profile import address_of
@@ -39,7 +39,7 @@ async def change(ctx: Context) -> list[Reply] | None:
     assert ctx.resident is not None
     if not _ABOUT_MEALS.search(ctx.text):
         return None  # 把花坛改成停车位 is a suggestion
-    now = local_now(ctx)
+    now = ctx.local_now()
     open_orders = await _changeable(ctx)
     if not open_orders:
         return None if not _SAYS_QUANTITY.search(ctx.text) else [Reply(NOTHING_TO_CHANGE)]
@@ -82,7 +82,7 @@ def _after_change_word(text: str) -> str:
 async def _changeable(ctx: Context) -> list[MealOrder]:
     """Return the resident's confirmed orders still before their cut-off."""
     assert ctx.resident is not None
-    now, zone = local_now(ctx), community_zone(ctx)
+    now, zone = ctx.local_now(), ctx.zone
     orders = await store.orders_of(ctx.session, ctx.resident.id, now.date())
     rules = ctx.settings.canteen
     return [o for o in orders if now < rules.cutoff(o.day, o.meal, zone)]
@@ -91,7 +91,7 @@ async def _changeable(ctx: Context) -> list[MealOrder]:
 def _named(ctx: Context, orders: list[MealOrder]) -> MealOrder | None:
     """Return the order the words name by day and meal (before 改成), if they name one."""
     before = re.split(r"改成|改为|换成|改到|变成|加到|减到|减成", ctx.text, maxsplit=1)[0]
-    said = date_slot(before, local_now(ctx))
+    said = date_slot(before, ctx.local_now())
     day = date.fromisoformat(str(said["date"])) if "date" in said else None
     meal = meal_of(before)
     if day is None and meal is None:
@@ -157,7 +157,7 @@ async def change_answer(ctx: Context) -> list[Reply] | None:
     order = next((o for o in await _changeable(ctx) if o.id == plan.get("id")), None)
     if order is None:
         return [Reply("这份订餐已经过了截止时间或取消了,改不了。有事请发“转人工”。")]
-    if problem := await _problem(ctx, order, plan, local_now(ctx).date()):
+    if problem := await _problem(ctx, order, plan, ctx.local_now().date()):
         return problem
     if plan["meal"] != order.meal:
         menus = await store.menus_of(ctx.session, ctx.community.id, order.day)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from handlers.canteen import community_zone, day_label, local_now
+from handlers.canteen import day_label
 from handlers.canteen_rules import MEAL_NAMES, yuan
 from handlers.context import Context
 from handlers.router import Router
@@ -28,7 +28,7 @@ async def cancel(ctx: Context) -> list[Reply]:
     A bare 取消 / 不要了 (perhaps meant for a question that expired) is asked about first.
     """
     assert ctx.resident is not None
-    now = local_now(ctx)
+    now = ctx.local_now()
     said = date_slot(ctx.text, now)
     if "bad_date" in said:
         return [
@@ -39,7 +39,7 @@ async def cancel(ctx: Context) -> list[Reply]:
     if not orders:
         return [Reply("没有找到您要取消的订餐。发送“我的订餐”看看订了什么。")]
     meal = _meal_said(ctx.text)
-    rules, zone = ctx.settings.canteen, community_zone(ctx)
+    rules, zone = ctx.settings.canteen, ctx.zone
     wanted = [o for o in orders if meal is None or o.meal == meal]
     open_ = [o for o in wanted if now < rules.cutoff(o.day, o.meal, zone)]
     if day is None:  # the next order that can still be cancelled
@@ -92,7 +92,7 @@ async def cancel_answer(ctx: Context) -> list[Reply] | None:
     await ctx.done()
     if choice == "unorder:no":
         return [Reply("好的,订餐保留。")]
-    now, rules, zone = local_now(ctx), ctx.settings.canteen, community_zone(ctx)
+    now, rules, zone = ctx.local_now(), ctx.settings.canteen, ctx.zone
     orders = await store.orders_of(ctx.session, ctx.resident.id, now.date())
     done, late = [], []
     for item in (o for o in orders if o.id in ids):
@@ -111,7 +111,7 @@ async def cancel_answer(ctx: Context) -> list[Reply] | None:
 async def my_orders(ctx: Context) -> list[Reply]:
     """List the resident's orders from today on."""
     assert ctx.resident is not None
-    orders = await store.orders_of(ctx.session, ctx.resident.id, local_now(ctx).date())
+    orders = await store.orders_of(ctx.session, ctx.resident.id, ctx.local_now().date())
     if not orders:
         return [Reply("您现在没有订餐。发送“菜单”看看吃什么,发送“订餐”即可订。")]
     lines = ["您的订餐:"]

@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from handlers import texts
-from handlers.canteen import day_label, local_now
+from handlers.canteen import day_label
 from handlers.canteen_rules import MEAL_NAMES, yuan
 from handlers.context import Context
 from handlers.router import Router
@@ -55,7 +55,7 @@ async def set_menu(ctx: Context) -> list[Reply]:
     words = ctx.args.split()
     if len(words) < 3:
         return [Reply(MENU_USAGE)]
-    today = local_now(ctx).date()
+    today = ctx.local_now().date()
     day, meal = _day(words[0], today), MEALS.get(words[1].lower())
     if day is None:
         return [Reply(f"看不懂日期“{words[0]}”:请写 明天、周五、11月26日 或 2026-11-26。")]

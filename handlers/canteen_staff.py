@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import texts
-from handlers.canteen import bad_date, day_label, local_now
+from handlers.canteen import bad_date, day_label
 from handlers.canteen_rules import MEAL_NAMES
 from handlers.context import Context
 from handlers.router import Router
@@ -62,7 +62,7 @@ async def orders(ctx: Context) -> list[Reply]:
     community_id = ctx.working_community()
     if community_id is None:
         return [Reply(texts.PICK_COMMUNITY)]
-    now = local_now(ctx)
+    now = ctx.local_now()
     slot = date_slot(ctx.args, now)
     if "bad_date" in slot:
         return [Reply(bad_date(slot))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers.canteen import community_zone, day_label, local_now
+from handlers.canteen import day_label
 from handlers.canteen_rules import MEAL_NAMES
 from handlers.context import Context
 from handlers.router import Router
@@ -26,7 +26,7 @@ NO_USUAL = "您还没有订过饭,先订一次(例如“明天中午订一份”
 async def standing(ctx: Context) -> list[Reply]:
     """Offer to repeat the resident's last order on every open day."""
     assert ctx.resident is not None
-    since = local_now(ctx).date() - timedelta(days=60)
+    since = ctx.local_now().date() - timedelta(days=60)
     last = (await store.orders_of(ctx.session, ctx.resident.id, since) or [None])[-1]
     if last is None:
         return [Reply(NO_USUAL)]
@@ -105,7 +105,7 @@ async def pause(ctx: Context) -> list[Reply]:
     usual = await ctx.session.get(StandingOrder, ctx.resident.id)
     if usual is None:
         return [Reply("您没有每天订餐,不用暂停。")]
-    today = local_now(ctx).date()
+    today = ctx.local_now().date()
     start = find_date(ctx.text, today) or today + timedelta(days=1)
     length = _length(ctx.text)
     if not 1 <= length <= MAX_PAUSE_DAYS or start < today:
@@ -114,7 +114,7 @@ async def pause(ctx: Context) -> list[Reply]:
     lines = [f"已暂停:{day_label(start)} 到 {day_label(usual.paused_until)} 不订。"]
     # Orders already placed in those days go too (before their cut-off), and the resident hears.
     cancelled, late = [], []
-    now, zone, rules = local_now(ctx), community_zone(ctx), ctx.settings.canteen
+    now, zone, rules = ctx.local_now(), ctx.zone, ctx.settings.canteen
     for order in await store.orders_of(
         ctx.session, ctx.resident.id, start, until=usual.paused_until
     ):

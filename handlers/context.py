@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.broadcast_rules import QuietHours
-from handlers.canteen_rules import CanteenRules
-from handlers.chart_spec import DrawChart
 from handlers.types import Incoming, Reply
 from nlp.intents import Understanding, understand
 from nlp.urgent import Urgency
@@ -21,25 +18,8 @@ from storage import staff as staff_store
 from storage.models import Community, ConversationState, Resident
 from storage.scoping import Scope
 
-
-@dataclass(frozen=True)
-class Settings:
-    """The settings handlers need (the bot's config maps onto these)."""
-
-    operators: tuple[str, ...] = ()
-    default_duty_phone: str | None = None
-    similar_days: int = 30
-    staff_alerts: str = "each"  # "each" | "digest" | "off"
-    conversation_minutes: int = 30
-    rating_days: int = 7
-    max_text_chars: int = 2000
-    timezone: str = "Asia/Shanghai"
-    canteen: CanteenRules = field(default_factory=CanteenRules)
-    quiet_hours: QuietHours = field(default_factory=QuietHours)
-    # Draws a results chart (bot.charts); None: results go as text only.
-    draw_chart: DrawChart | None = None
-    # Deletes kept copies of pictures residents sent (their media refs), when they are forgotten.
-    forget_media: Callable[[list[str]], Awaitable[None]] | None = None
+if TYPE_CHECKING:
+    from handlers.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -127,9 +107,13 @@ class Context:
         """Return the community's time zone."""
         return ZoneInfo(self.settings.timezone)
 
+    def local_now(self) -> datetime:
+        """Return the message's time in the community's time zone."""
+        return self.now.astimezone(self.zone)
+
     def local_year(self) -> int:
         """Return the year in the community now (ages and audiences count by it)."""
-        return self.now.astimezone(self.zone).year
+        return self.local_now().year
 
     def is_command(self, text: str) -> bool:
         """Tell whether a message is a command by itself (so a pending step lets it pass)."""

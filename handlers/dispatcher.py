@@ -16,9 +16,20 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import texts
-from handlers.context import Choice, Context, Settings
-from handlers.router import Command, Handler, Router, Step
-from handlers.types import Incoming, Reply
+from handlers.context import Choice, Context
+from handlers.router import (
+    CONTACT_SHARED,
+    MEDIA_ONLY,
+    NO_COMMUNITY,
+    PROFILE_FACT,
+    URGENT,
+    Command,
+    Handler,
+    Router,
+    Step,
+)
+from handlers.settings import Settings
+from handlers.types import Incoming, Reply, expired_button
 from handlers.yes_no import polarity, typed_answer
 from nlp import numbers, urgent
 from storage import communities, processed, residents
@@ -28,12 +39,6 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# Not nlp intents: what the dispatcher itself hands to a feature.
-MEDIA_ONLY = "media_only"  # a photo, voice note or location sent without words
-CONTACT_SHARED = "contact_shared"  # a contact card shared without words (handlers/phone.py)
-URGENT = "urgent"  # an emergency (handlers/emergency.py); ctx.urgency says which
-NO_COMMUNITY = "no_community"  # a speaker who belongs to no community yet (onboarding)
-PROFILE_FACT = "profile_fact"  # the message tells a fact about the speaker (handlers/profile.py)
 LEAVE_WORDS = frozenset({"0", "返回", "退出", "/cancel", "零"})
 # Messages with no letters, digits or CJK characters at all (emoji, punctuation).
 _MEANINGLESS = re.compile(r"^[\W_]*$")
@@ -282,9 +287,9 @@ class Dispatcher:
         if ctx.choice is not None:
             handler = self.buttons.get(ctx.choice.split(":", 1)[0])
             replies = await handler(ctx) if handler else None
-            return replies if replies is not None else [Reply(texts.BUTTON_EXPIRED)]
+            return replies if replies is not None else [expired_button()]
         if ctx.incoming.button and not ctx.resumed:
-            return [Reply(texts.BUTTON_EXPIRED)]
+            return [expired_button()]
         return None
 
     async def _stray_number(self, ctx: Context) -> list[Reply] | None:

@@ -12,10 +12,9 @@ from datetime import timedelta
 
 from handlers import emergency_texts as T
 from handlers.context import Context
-from handlers.dispatcher import URGENT
 from handlers.onboarding import join
 from handlers.profile import address_of, household_label
-from handlers.router import Router
+from handlers.router import URGENT, Router
 from handlers.texts import snippet
 from handlers.types import Reply
 from nlp import similarity

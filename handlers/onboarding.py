@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.dispatcher import NO_COMMUNITY
 from handlers.privacy import forget_resident
-from handlers.router import Router
+from handlers.router import NO_COMMUNITY, Router
 from handlers.types import Reply, buttons
 from storage import communities
 from storage.models import Community

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 
 from handlers.context import Context
-from handlers.dispatcher import CONTACT_SHARED
-from handlers.router import Router
+from handlers.router import CONTACT_SHARED, Router
 from handlers.types import Button, Reply, buttons
 from handlers.yes_no import typed_answer
 from nlp.numbers import NUMERAL_CHARS, phone_digits

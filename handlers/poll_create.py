@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from handlers import poll_texts as T
 from handlers import texts
-from handlers.activity_staff import parse_when
 from handlers.broadcast import ASK_AUDIENCE, parse_audience
 from handlers.context import Context
 from handlers.poll_rules import OTHER_LABEL, check_skip_rule
@@ -29,6 +28,7 @@ from handlers.poll_specs import (
 from handlers.router import Router
 from handlers.types import Reply, buttons
 from handlers.yes_no import typed_answer
+from nlp.dates import parse_when
 from storage import audit
 from storage import polls as store
 from storage.polls import REMIND_BEFORE

@@ -10,12 +10,12 @@ from __future__ import annotations
 from handlers import poll_notices as notices
 from handlers import poll_texts as T
 from handlers import texts
-from handlers.activity_staff import parse_when
 from handlers.context import Context
 from handlers.poll_create import ASK as CREATE_ASK
 from handlers.poll_create import STEP as CREATE_STEP
 from handlers.router import Router
 from handlers.types import Reply, record_number
+from nlp.dates import parse_when
 from storage import audit
 from storage import polls as store
 from storage.poll_models import Poll, ResultsShown

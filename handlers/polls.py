@@ -12,13 +12,12 @@ from typing import Any
 
 from handlers import poll_notices as notices
 from handlers import poll_texts as T
-from handlers import texts
-from handlers.canteen import ADDRESS_PATTERN, address_of, keep_address
 from handlers.context import Context
 from handlers.poll_flow import Progress, load_progress, question_reply
 from handlers.poll_rules import Answer, Problem, how_to_answer, labels, read_answer
+from handlers.profile import ADDRESS_PATTERN, address_of, keep_address
 from handlers.router import Router
-from handlers.types import Button, Reply
+from handlers.types import Button, Reply, expired_button
 from nlp.numbers import arabic
 from storage import audience as audiences
 from storage import polls as store
@@ -76,7 +75,7 @@ async def poll_button(ctx: Context) -> list[Reply] | None:
     parts = ctx.choice.split(":")
     numbers = [int(p) for p in parts[2:] if p.isdigit() and len(p) <= 9]
     if len(parts) < 3 or len(numbers) != len(parts) - 2:
-        return [Reply(texts.BUTTON_EXPIRED)]
+        return [expired_button()]
     poll = await store.get(ctx.session, numbers[0])
     if poll is None or ctx.resident is None or poll.community_id != ctx.resident.community_id:
         return [Reply(T.GONE)]
@@ -86,7 +85,7 @@ async def poll_button(ctx: Context) -> list[Reply] | None:
         return await enter(ctx, poll, question_id=numbers[1])
     if parts[1] == "changeof":
         return await _change_menu(ctx, poll)
-    return [Reply(texts.BUTTON_EXPIRED)]
+    return [expired_button()]
 
 
 async def _refusal(ctx: Context, poll: Poll) -> list[Reply] | None:
@@ -116,7 +115,7 @@ async def enter(ctx: Context, poll: Poll, question_id: int | None = None) -> lis
         await ctx.done()
         return family
     if question_id is not None and not progress.may_change(question_id):
-        return [Reply(texts.BUTTON_EXPIRED)]  # a stale or forged button: nothing to change
+        return [expired_button()]  # a stale or forged button: nothing to change
     if progress.complete and question_id is None:
         await ctx.done()
         summary = "\n".join(progress.summary())
@@ -204,7 +203,7 @@ async def answer(ctx: Context) -> list[Reply] | None:
         return family
     question = progress.question(question_id)
     if question is None or not progress.may_change(question_id):
-        return [Reply(texts.BUTTON_EXPIRED)]
+        return [expired_button()]
     if typed_command and question.kind == QuestionKind.TEXT:
         return None  # 帮助, 转人工, 删除我的信息…: a command, not the answer to write
     data = dict(ctx.state.data) if ctx.state and ctx.state.state == ANSWER else {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from handlers import activity_rules
 from handlers.activities import tell_promoted
-from handlers.canteen import community_zone, local_now
 from handlers.context import Context
 from handlers.profile import address_of
 from nlp import similarity
@@ -70,7 +69,7 @@ async def _give_back_places(ctx: Context) -> None:
 async def _cancel_meals(ctx: Context) -> None:
     """Cancel meals still before their cut-off; later ones stay for the kitchen, nameless."""
     assert ctx.resident is not None
-    now, zone, rules = local_now(ctx), community_zone(ctx), ctx.settings.canteen
+    now, zone, rules = ctx.local_now(), ctx.zone, ctx.settings.canteen
     for order in await canteen_store.orders_of(ctx.session, ctx.resident.id, now.date()):
         if now < rules.cutoff(order.day, order.meal, zone):
             order.status, order.cancelled_at = OrderStatus.CANCELLED, ctx.now

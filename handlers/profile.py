@@ -11,8 +11,7 @@ import re
 
 from handlers.canteen_rules import yuan
 from handlers.context import Context
-from handlers.dispatcher import PROFILE_FACT
-from handlers.router import Router
+from handlers.router import PROFILE_FACT, Router
 from handlers.types import Reply
 from nlp.profile import Facts, facts
 from storage import canteen as canteen_store
@@ -22,6 +21,8 @@ router = Router("profile")
 
 PRIVACY = "这些只给本社区工作人员看,用于食堂补贴、送餐和活动报名;发“我的资料”可以查看和修改。"
 NOTHING_KEPT = "(未登记)"
+# An address as residents write it: 3栋2单元502, 5号楼301, 12幢.
+ADDRESS_PATTERN = re.compile(r"(\d{1,3})\s*(?:栋|号楼|幢)\s*(?:(\d{1,2})\s*单元)?\s*(\d{2,5})?")
 
 
 def address_of(resident: Resident | None) -> str | None:
@@ -30,6 +31,14 @@ def address_of(resident: Resident | None) -> str | None:
         return None
     unit = f"{resident.unit}单元" if resident.unit else ""
     return f"{resident.building}栋{unit}{resident.room or ''}"
+
+
+def keep_address(ctx: Context, found: re.Match[str] | list[str | None]) -> None:
+    """Keep the resident's address (building, unit, room), with their consent recorded."""
+    assert ctx.resident is not None
+    parts = found.groups() if isinstance(found, re.Match) else found
+    ctx.resident.building, ctx.resident.unit, ctx.resident.room = parts
+    ctx.resident.consents = {**ctx.resident.consents, "address": ctx.now.isoformat()}
 
 
 def household_label(resident: Resident) -> str | None:

@@ -8,6 +8,13 @@ from dataclasses import dataclass, field
 from handlers.context import Context
 from handlers.types import Reply
 
+# Not nlp intents: what the dispatcher itself hands to the feature registered for it.
+MEDIA_ONLY = "media_only"  # a photo, voice note or location sent without words
+CONTACT_SHARED = "contact_shared"  # a contact card shared without words (the phone number)
+URGENT = "urgent"  # an emergency; ctx.urgency says which
+NO_COMMUNITY = "no_community"  # a speaker who belongs to no community yet (joining one)
+PROFILE_FACT = "profile_fact"  # the message tells a fact about the speaker (the profile)
+
 # A handler returns its replies, or None when the message is not one it recognises.
 Handler = Callable[[Context], Awaitable[list[Reply] | None]]
 

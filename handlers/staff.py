@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from handlers import suggestion_texts as T
 from handlers.context import Context
@@ -119,7 +118,7 @@ async def list_open(ctx: Context) -> list[Reply]:
     total = await store.count_active(ctx.session, scope, topic)
     shown = f"(先列出最早的 {len(found)} 条)" if total > len(found) else "(最早的在前)"
     lines = [f"待处理建议{where}共 {total} 条{shown}:"]
-    zone = ZoneInfo(ctx.settings.timezone)
+    zone = ctx.zone
     for s in found:
         n = await store.supporter_count(ctx.session, s.id)
         flag = "【紧急】" if s.urgent else ""
@@ -348,7 +347,7 @@ async def audit_log(ctx: Context) -> list[Reply]:
     found = await audit.entries(ctx.session, action=wanted, limit=20)
     if not found:
         return [Reply("没有审计记录。")]
-    zone = ZoneInfo(ctx.settings.timezone)
+    zone = ctx.zone
     lines = [f"最近 {len(found)} 条审计记录(新的在前):"]
     for entry in found:
         when = entry.created_at.astimezone(zone).strftime("%m-%d %H:%M")

@@ -8,7 +8,7 @@ from typing import Any
 
 from handlers import suggestion_texts as T
 from handlers.context import Context
-from handlers.router import Router
+from handlers.router import MEDIA_ONLY, Router
 from handlers.types import Reply, buttons, record_number
 from nlp import similarity
 from nlp.numbers import NUMERAL_CHARS, choice_number
@@ -165,7 +165,7 @@ async def _own(ctx: Context, suggestion_id: str | int) -> Suggestion | None:
     return found
 
 
-@router.intent("media_only")
+@router.intent(MEDIA_ONLY)
 async def media_without_words(ctx: Context) -> list[Reply]:
     """Keep a photo, voice note or location, and ask for the words that go with it."""
     kept = _attachments(ctx)

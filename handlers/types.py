@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from handlers import texts
 from storage.types import utcnow
 
 
@@ -60,15 +61,21 @@ class Reply:
     image: str | None = None  # a path or URL of a picture to send
     # The platform id of an earlier prompt to edit in place instead of sending anew.
     edit_message_id: str | None = None
+    # True when this answers a button that no longer means anything (stale or forged): the
+    # channel leaves the prompt the button was under as it was.
+    refuses_button: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe form (for the outbox and the replay record)."""
-        return {
+        raw: dict[str, Any] = {
             "text": self.text,
             "buttons": [[b.__dict__ for b in row] for row in self.buttons],
             "image": self.image,
             "edit_message_id": self.edit_message_id,
         }
+        if self.refuses_button:
+            raw["refuses_button"] = True
+        return raw
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Reply:
@@ -78,7 +85,13 @@ class Reply:
             buttons=tuple(tuple(Button(**b) for b in row) for row in raw.get("buttons", [])),
             image=raw.get("image"),
             edit_message_id=raw.get("edit_message_id"),
+            refuses_button=raw.get("refuses_button", False),
         )
+
+
+def expired_button() -> Reply:
+    """Answer a button that no longer means anything, telling the channel it was refused."""
+    return Reply(texts.BUTTON_EXPIRED, refuses_button=True)
 
 
 def record_number(text: str) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 # The zone dates are counted in when a caller gives a bare instant (a UTC time) and no zone.
@@ -42,6 +42,11 @@ _DAY_ONLY = re.compile(
 )
 # "3栋5号", "2单元6号", "我住8号": a door number right after an address word, not a day.
 _ADDRESS_BEFORE = re.compile(r"(?:栋|幢|单元|楼|住|住在)$")
+# A time of day written with digits, as staff write it: 9:00, 14：30, 9点半.
+_TIME = re.compile(r"(\d{1,2})\s*[:：点时]\s*(\d{1,2}|半)?")
+_HALF_DAY = re.compile(r"上午|早上|中午|下午|晚上|傍晚")
+# Further ahead than this, a date is a slip of the keyboard (9999年), not a plan.
+MAX_AHEAD = timedelta(days=731)
 
 
 @dataclass(frozen=True)
@@ -209,3 +214,27 @@ def party_size(text: str) -> int | None:
     if match := _WITH.search(text):
         return 1 + min(len(re.findall(_KIN, match.group(1))), 5)
     return None
+
+
+def parse_when(text: str, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime | None] | None:
+    """Read "12月3日 9:00-11:30" or "明天上午9点到下午1点半" as a local start (and end).
+
+    None if there is no date and time, or the end is not after the start.
+    """
+    day = find_date(text, now.astimezone(zone).date())
+    times = []
+    for match in _TIME.finditer(text):
+        hour, minute = int(match[1]), 30 if match[2] == "半" else int(match[2] or 0)
+        markers = _HALF_DAY.findall(text[: match.start()])
+        if markers and markers[-1] in ("下午", "晚上", "傍晚") and hour < 12:
+            hour += 12  # 下午2点 is 14:00; a later 上午 resets it
+        times.append((hour, minute))
+    if day is None or not times or any(h > 23 or m > 59 for h, m in times):
+        return None
+    start = datetime.combine(day, time(*times[0]), zone)
+    end = datetime.combine(day, time(*times[1]), zone) if len(times) > 1 else None
+    if end is not None and end <= start:
+        return None
+    if start > now + MAX_AHEAD:
+        return None  # 9999年12月31日 is a slip of the keyboard, not a plan
+    return start, end

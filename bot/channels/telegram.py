@@ -40,7 +40,6 @@ from bot.outbox_sender import (
     Undeliverable,
 )
 from bot.ratelimit import RateLimiter
-from handlers import texts
 from handlers.types import Incoming, Media, Reply
 from storage import inbound, residents
 from storage import staff as staff_store
@@ -339,7 +338,7 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
-        accepted = not (replies and replies[0].text == texts.BUTTON_EXPIRED)
+        accepted = not any(reply.refuses_button for reply in replies)
         if query is not None and query.message is not None and accepted:
             with contextlib.suppress(BadRequest, Forbidden):
                 await self._show_choice(query)
