@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PEER := tests/telegram/.installed
+PEER := tests/peers/telegram/.installed
 
 .PHONY: run test lint format bench clean
 
@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The Telegram Bot API emulator the tests talk to (npm, pinned by package-lock.json).
-$(PEER): tests/telegram/package-lock.json
+$(PEER): tests/peers/telegram/package-lock.json
 	@if command -v npm >/dev/null; then \
-		cd tests/telegram && npm ci --no-audit --no-fund --loglevel=error && touch .installed; \
+		cd tests/peers/telegram && npm ci --no-audit --no-fund --loglevel=error && touch .installed; \
 	else echo "npm not found: the Telegram end-to-end tests will be skipped"; fi
 
 run: $(STAMP)

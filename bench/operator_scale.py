@@ -185,7 +185,7 @@ def suggestions_export(app: App, slug: str, fmt: str, out: Path) -> Callable[[],
     """Return a call doing what ``linli suggestions export --community SLUG`` does."""
 
     async def call() -> str:
-        from bot.export import export_suggestions
+        from bot.files.suggestions import export_suggestions
         from storage import communities
         from storage.scoping import Scope
 
@@ -202,8 +202,8 @@ def orders_export(app: App, community: Community, out: Path) -> Callable[[], Awa
     """Return a call doing what ``linli orders export --date … --community SLUG`` does."""
 
     async def call() -> str:
-        from bot.events_io import write_roster
-        from bot.menu_io import ORDER_FIELDS, order_rows
+        from bot.files.activities import write_roster
+        from bot.files.menus import ORDER_FIELDS, order_rows
 
         async with app.read_maker() as session:
             rows = await order_rows(session, community.id, community.tomorrow)
@@ -217,7 +217,7 @@ def events_export(app: App, activity_id: int, out: Path) -> Callable[[], Awaitab
     """Return a call doing what ``linli events export ACTIVITY`` does."""
 
     async def call() -> str:
-        from bot.events_io import roster_rows, write_roster
+        from bot.files.activities import roster_rows, write_roster
         from storage import activities
 
         async with app.read_maker() as session:
@@ -596,8 +596,8 @@ async def _scratch_broadcast(conn: Any) -> int:
 async def _real_fan_out(app: App, repeat: int) -> None:
     """Time ``storage.broadcasts.fan_out`` to everyone, if that code exists yet (rolled back)."""
     try:
-        from storage.broadcast_models import Broadcast
         from storage.broadcasts import fan_out
+        from storage.models import Broadcast
         from storage.scoping import Scope
     except ImportError as exc:
         print(f"  storage.broadcasts.fan_out: not measured ({exc})")

@@ -31,15 +31,18 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from bench.broadcast_send import recreate_database  # noqa: E402
 from bot.app import open_app  # noqa: E402
-from bot.charts import draw_async  # noqa: E402
 from bot.demo import DEMO_POLL  # noqa: E402
-from bot.polls_io import export_table  # noqa: E402
-from handlers import poll_notices as notices  # noqa: E402
-from handlers.poll_specs import read_spec, to_rows  # noqa: E402
+from bot.files.charts import draw_async  # noqa: E402
+from bot.files.polls import export_table  # noqa: E402
+from handlers.polls import notices  # noqa: E402
+from handlers.polls.specs import read_spec, to_rows  # noqa: E402
 from storage import communities, polls  # noqa: E402
 from storage.engine import transaction  # noqa: E402
-from storage.models import Resident  # noqa: E402
-from storage.poll_models import PollAnswer, PollResponse  # noqa: E402
+from storage.models import (  # noqa: E402
+    PollAnswer,
+    PollResponse,
+    Resident,
+)
 from storage.types import utcnow  # noqa: E402
 from tests.conftest import make_config  # noqa: E402
 

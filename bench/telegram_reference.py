@@ -26,7 +26,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, MessageHandler, filters  # noqa: E402
 
 from bench.telegram_roundtrip import measure  # noqa: E402
-from tests.telegram_peer import TOKEN, Peer  # noqa: E402
+from tests.peers.telegram_peer import TOKEN, Peer  # noqa: E402
 
 
 async def echo(update: Update, _context: object) -> None:

@@ -22,7 +22,7 @@ from bot.app import open_app  # noqa: E402
 from bot.channels.telegram import TelegramChannel  # noqa: E402
 from bot.config import Config, TelegramConfig  # noqa: E402
 from bot.serve import http_server  # noqa: E402
-from tests.telegram_peer import TOKEN, Peer  # noqa: E402
+from tests.peers.telegram_peer import TOKEN, Peer  # noqa: E402
 
 TEXTS = ["楼道灯坏了好几天了", "小区停车位太少了", "垃圾桶满了没人清理", "广场舞音响太吵"]
 

@@ -1,9 +1,10 @@
 """WeChat callback answer time: signed POST → linli in uvicorn → passive reply, plain and safe.
 
 Prints p50/p99 and messages/s; asserts nothing. Goal: p99 < 300 ms (WeChat waits 5 s, and linli
-answers "success" after its reply budget). WeChat's side is played by tests/wechat_peer.py (plain
-or AES-encrypted callbacks, replies checked and decrypted) and its HTTP API by
-tests/wechat_api_fake.py. Latency is from sending the POST to having the whole response; each
+answers "success" after its reply budget). WeChat's side is played by
+tests/peers/wechat_peer.py (plain or AES-encrypted callbacks, replies checked and decrypted) and
+its HTTP API by
+tests/peers/wechat_api_fake.py. Latency is from sending the POST to having the whole response; each
 message has its own MsgId and comes from one of many residents who talked to linli before (a
 warm-up round, unmeasured). Runs on SQLite and on a scratch PostgreSQL database.
 """
@@ -32,8 +33,8 @@ from bot.channels.wechat import WeChatChannel  # noqa: E402
 from bot.serve import http_server  # noqa: E402
 from storage.engine import create_engine  # noqa: E402
 from tests.conftest import make_config  # noqa: E402
-from tests.wechat_api_fake import FakeWeChatAPI  # noqa: E402
-from tests.wechat_peer import WeChatPeer  # noqa: E402
+from tests.peers.wechat_api_fake import FakeWeChatAPI  # noqa: E402
+from tests.peers.wechat_peer import WeChatPeer  # noqa: E402
 
 PG_ADMIN = os.environ.get("LINLI_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 TOKEN = "linli-callback-token"

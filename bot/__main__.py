@@ -1,5 +1,5 @@
 """``python -m bot`` is the ``linli`` command."""
 
-from bot.cli import main
+from bot.cli.main import main
 
 main()

@@ -8,64 +8,16 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Config
-from bot.media import forgetter
-from handlers import (
-    activities,
-    activity_staff,
-    broadcast,
-    canteen,
-    canteen_change,
-    canteen_orders,
-    canteen_setup,
-    canteen_staff,
-    canteen_standing,
-    emergency,
-    handoff,
-    help,
-    onboarding,
-    phone,
-    poll_create,
-    poll_staff,
-    polls,
-    profile,
-    staff,
-    subscriptions,
-    suggestions,
-)
-from handlers.broadcast_rules import QuietHours
-from handlers.canteen_rules import CanteenRules
-from handlers.chart_spec import Chart, DrawChart
+from bot.files.media import forgetter
+from handlers import ROUTERS
+from handlers.broadcasts.rules import QuietHours
+from handlers.canteen.rules import CanteenRules
+from handlers.charts import Chart, DrawChart
 from handlers.dispatcher import Dispatcher
 from handlers.settings import Settings
 from storage import communities
 from storage.engine import check_connection, create_engine, session_factory, transaction
 from storage.migrate import upgrade
-
-# Every feature's router, included explicitly. Order only matters for readability:
-# registering the same entry point twice is an error.
-ROUTERS = (
-    emergency.router,
-    onboarding.router,
-    profile.router,
-    help.router,
-    suggestions.router,
-    staff.router,
-    handoff.router,
-    phone.router,
-    activities.router,
-    activity_staff.router,
-    canteen.router,
-    canteen_orders.router,
-    canteen_change.router,
-    canteen_staff.router,
-    canteen_setup.router,
-    canteen_standing.router,
-    broadcast.router,
-    subscriptions.router,
-    polls.router,
-    poll_staff.router,
-    poll_create.router,
-)
 
 
 def handler_settings(config: Config) -> Settings:
@@ -91,7 +43,7 @@ def chart_drawer(config: Config) -> DrawChart:
     directory = Path(config.wechat.media_dir) / "charts"
 
     async def draw(chart: Chart) -> str | None:
-        from bot.charts import draw_async  # matplotlib loads on the first chart, not at start
+        from bot.files.charts import draw_async  # matplotlib loads on the first chart, not at start
 
         return await draw_async(chart, directory)
 

@@ -7,13 +7,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.poll_specs import read_spec, to_rows
+from handlers.polls.specs import read_spec, to_rows
 from nlp import similarity
 from nlp.topics import classify
 from storage import activities, canteen, communities, polls, residents, staff
 from storage import suggestions as store
-from storage.activity_models import Activity, ActivitySlot
-from storage.models import SuggestionStatus
+from storage.models import Activity, ActivitySlot, SuggestionStatus
 from storage.scoping import Scope
 from storage.types import utcnow
 

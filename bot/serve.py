@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
-from bot import scheduler
 from bot.app import App
-from bot.workers import Presence, lead, send_forever
+from bot.delivery.workers import Presence, lead, send_forever
+from bot.jobs import scheduler
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ async def _health(app: App) -> None:
 
 def http_server(app: App, telegram: Any = None, wechat: Any = None) -> uvicorn.Server:
     """Build (not start) the uvicorn server for the webhook, the WeChat callback and /healthz."""
-    from bot.http import build
+    from bot.web.app import build
 
     web = build(lambda: _health(app), telegram=telegram, wechat=wechat)
     config = uvicorn.Config(

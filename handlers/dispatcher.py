@@ -86,6 +86,12 @@ class Dispatcher:
                 table.update(entries)  # type: ignore[attr-defined]
         self._phrases = [(re.compile(p), h) for p, h in self.phrases.items()]
         self._command_names = frozenset(self.commands)
+        # Chinese commands are matched at the start of a message, longest name first:
+        # 退订活动通知 is not 退订, whichever feature registered which.
+        self._said_commands = sorted(
+            ((n, c) for n, c in self.commands.items() if not n.startswith("/")),
+            key=lambda entry: -len(entry[0]),
+        )
         self._steps: tuple[RouteStep, ...] = (
             self._leave,
             self._deep_link,
@@ -418,8 +424,8 @@ class Dispatcher:
         # Chinese commands are the whole message, or (for those taking arguments) a number
         # follows: "撤回12", "回复 12 好的". Anything else starting with the same word
         # ("您好 电梯困人了", "回复太慢了") is an ordinary message.
-        for name, command in self.commands.items():
-            if not name.startswith("/") and text.startswith(name):
+        for name, command in self._said_commands:
+            if text.startswith(name):
                 tail = text[len(name) :].strip()
                 free = command.staff or command.words
                 if not tail or (command.args and (_starts_with_number(tail) or free)):

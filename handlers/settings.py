@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from handlers.broadcast_rules import QuietHours
-from handlers.canteen_rules import CanteenRules
-from handlers.chart_spec import DrawChart
+from handlers.broadcasts.rules import QuietHours
+from handlers.canteen.rules import CanteenRules
+from handlers.charts import DrawChart
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     canteen: CanteenRules = field(default_factory=CanteenRules)
     quiet_hours: QuietHours = field(default_factory=QuietHours)
-    # Draws a results chart (bot.charts); None: results go as text only.
+    # Draws a results chart (bot.files.charts); None: results go as text only.
     draw_chart: DrawChart | None = None
     # Deletes kept copies of pictures residents sent (their media refs), when they are forgotten.
     forget_media: Callable[[list[str]], Awaitable[None]] | None = None

@@ -33,3 +33,8 @@ def snippet(text: str, limit: int = 40) -> str:
     """Return the first ``limit`` characters of a text on one line."""
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= limit else one_line[:limit] + "…"
+
+
+def yuan(cents: int) -> str:
+    """Return an amount in yuan as residents write it (8 元, 7.5 元)."""
+    return f"{cents / 100:g} 元"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nlp.tokenizer import content_words
 
 # Two suggestions of the same topic at least this alike are offered for merging.
-# Chosen on the labelled pairs in tests/test_nlp.py: same-problem pairs score 0.33–0.67,
+# Chosen on the labelled pairs in tests/nlp/test_nlp.py: same-problem pairs score 0.33–0.67,
 # different problems of one topic 0.1 or less.
 THRESHOLD = 0.3
 

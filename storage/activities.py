@@ -7,15 +7,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.activity_models import (
+from storage.dialect import insert_once
+from storage.models import (
     Activity,
     ActivityReminder,
     ActivitySlot,
     Registration,
     RegistrationStatus,
+    Resident,
 )
-from storage.dialect import insert_once
-from storage.models import Resident
 
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 

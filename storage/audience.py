@@ -18,10 +18,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select, true
 
-from storage.activity_models import Registration, RegistrationStatus
-from storage.broadcast_models import OptOut, ResidentTag
-from storage.models import Resident
-from storage.poll_models import PollResponse
+from storage.models import (
+    OptOut,
+    PollResponse,
+    Registration,
+    RegistrationStatus,
+    Resident,
+    ResidentTag,
+)
 
 KINDS = ("all", "building", "tag", "age", "activity", "poll_pending")
 

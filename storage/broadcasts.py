@@ -23,8 +23,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audience as audiences
-from storage.broadcast_models import Broadcast, BroadcastStatus
-from storage.models import ChannelAccount, OutboxMessage, OutboxStatus, Resident
+from storage.models import (
+    Broadcast,
+    BroadcastStatus,
+    ChannelAccount,
+    OutboxMessage,
+    OutboxStatus,
+    Resident,
+)
 from storage.outbox import FAN_OUT_COLUMNS
 from storage.scoping import Scope
 from storage.types import UTCDateTime

@@ -8,16 +8,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.canteen_models import (
+from storage.dialect import insert_once, upsert
+from storage.models import (
     CanteenSettings,
     JobMark,
     MealOrder,
     Menu,
     OrderStatus,
+    Resident,
     StandingOrder,
 )
-from storage.dialect import insert_once, upsert
-from storage.models import Resident
 from storage.types import utcnow
 
 

@@ -21,8 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.broadcast_models import Broadcast
-from storage.models import OutboxMessage, OutboxStatus, StaffMember
+from storage.models import Broadcast, OutboxMessage, OutboxStatus, StaffMember
 from storage.types import UTCDateTime, utcnow
 
 # The columns an INSERT … SELECT of outbox rows fills, in order (staff alerts, broadcasts).

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audience as audiences
 from storage.dialect import insert_once, upsert
-from storage.models import Resident
-from storage.poll_models import Poll, PollAnswer, PollQuestion, PollResponse
+from storage.models import Poll, PollAnswer, PollQuestion, PollResponse, Resident
 from storage.scoping import Scope
 
 # A reminder goes this long before closing to those who have not answered.

@@ -22,11 +22,12 @@ from storage.models import (
     AppSecret,
     AuditLog,
     OutboxMessage,
+    PollAnswer,
+    PollResponse,
     ProcessedMessage,
     Suggestion,
     SuggestionEvent,
 )
-from storage.poll_models import PollAnswer, PollResponse
 
 Rewrite = Callable[[str], str]
 PSEUDONYM_KEY = "pseudonyms"

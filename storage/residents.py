@@ -15,12 +15,12 @@ from storage.models import (
     ConversationState,
     Handoff,
     OutboxMessage,
+    PollResponse,
     ProcessedMessage,
     Resident,
     StaffMember,
     SuggestionEvent,
 )
-from storage.poll_models import PollResponse
 from storage.scoping import Scope
 from storage.types import UTCDateTime, utcnow
 

@@ -1,6 +1,6 @@
 """The suggestions export (``linli suggestions export``): its rows, streamed or COPYed.
 
-On SQLite rows are streamed to Python writers (bot/export.py); on PostgreSQL the database
+On SQLite rows are streamed to Python writers (bot/files/suggestions.py); on PostgreSQL the database
 writes the file itself (COPY … TO STDOUT), in exactly the same bytes.
 """
 
@@ -14,7 +14,13 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Community, Resident, Suggestion, SuggestionRating, SuggestionSupporter
+from storage.models import (
+    Community,
+    Resident,
+    Suggestion,
+    SuggestionRating,
+    SuggestionSupporter,
+)
 from storage.scoping import Scope
 
 # The columns of ``linli suggestions export``, in order; "resident" follows with --with-names.
@@ -141,7 +147,7 @@ async def export_rows(
 ) -> Sequence[dict[str, Any]]:
     """Return the export fields of every suggestion in a scope, by number, all in memory.
 
-    To write a scope's file, use ``bot.export.export_suggestions``: it streams.
+    To write a scope's file, use ``bot.files.suggestions.export_suggestions``: it streams.
     """
     fields = export_fields(with_names)
     return [
@@ -152,9 +158,11 @@ async def export_rows(
 
 
 # On PostgreSQL the database writes the export itself (COPY), in exactly the bytes that the
-# Python writers in bot/export.py make of ``stream_export_rows`` (tests/test_export.py
-# compares them). The SQL below spells out, value by value, how Python prints each one.
-_FORMULA_STARTS = "('=', '+', '-', '@', E'\\t', E'\\r')"  # as bot.export.spreadsheet_safe
+# Python writers in bot/files/suggestions.py make of ``stream_export_rows``
+# (tests/cli/test_suggestions_export.py compares them). The SQL below spells out, value by
+# value, how Python prints each one.
+# As bot.files.suggestions.spreadsheet_safe:
+_FORMULA_STARTS = "('=', '+', '-', '@', E'\\t', E'\\r')"
 _MEAN = "round(s.rating_total::numeric / nullif(s.rating_count, 0), 2)"
 # Numbers as text, as str() prints them in Python (the CSV cell, the JSON number).
 _PG_NUMBERS = {

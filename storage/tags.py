@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.broadcast_models import OptOut, ResidentTag
 from storage.dialect import insert_once
+from storage.models import OptOut, ResidentTag
 
 
 async def tag(session: AsyncSession, resident_ids: list[int], name: str) -> int:

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.broadcast_models import SendPause, Worker
 from storage.dialect import upsert
+from storage.models import SendPause, Worker
 
 
 async def register(session: AsyncSession, worker: Worker) -> None:

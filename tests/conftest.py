@@ -130,8 +130,8 @@ class Chat:
 
 @pytest.fixture
 def api() -> Iterator[Any]:
-    """A fake of WeChat's HTTP API on 127.0.0.1 (tests/wechat_api_fake.py, no wechatpy)."""
-    from tests.wechat_api_fake import FakeWeChatAPI
+    """A fake of WeChat's HTTP API on 127.0.0.1 (tests/peers/wechat_api_fake.py, no wechatpy)."""
+    from tests.peers.wechat_api_fake import FakeWeChatAPI
 
     with FakeWeChatAPI() as fake:
         yield fake

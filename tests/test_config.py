@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load
+from tests.support import ROOT
 
 
 def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -17,7 +18,7 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_example_config_is_valid() -> None:
-    config = load(Path(__file__).parent.parent / "config.example.toml", environ={})
+    config = load(ROOT / "config.example.toml", environ={})
     assert config.suggestions.similar_days == 30
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.terminal import visible
 from storage.models import AuditLog, OutboxMessage
-from tests.support import make_staff, resident, suggestions
-from tests.test_wechat_e2e import USER, Linli, _start
+from tests.e2e.test_wechat import USER, Linli, _start
+from tests.support.chat import make_staff, resident, suggestions
 
 STAFF = "oLinliStaff0000000000000000001"
 
@@ -114,7 +114,7 @@ async def test_the_console_shows_escapes_instead_of_obeying_them(app) -> None:
 
 
 async def test_numbers_beyond_all_bounds_get_a_clear_answer(app) -> None:
-    from tests.test_activities import add, coming
+    from tests.handlers.activities.test_signup import add, coming
 
     staff = await make_staff(app, "小王")
     activity = await add(app, title="义诊", starts_at=coming(3), capacity=10)
@@ -128,8 +128,8 @@ async def test_numbers_beyond_all_bounds_get_a_clear_answer(app) -> None:
 
 
 def test_imports_refuse_absurd_numbers_dates_and_prices(tmp_path: Path) -> None:
-    from bot.events_io import read_specs
-    from bot.menu_io import read_menus
+    from bot.files.activities import read_specs
+    from bot.files.menus import read_menus
 
     events = tmp_path / "events.csv"
     events.write_text(
@@ -154,7 +154,7 @@ def test_imports_refuse_absurd_numbers_dates_and_prices(tmp_path: Path) -> None:
 def test_a_year_is_shown_when_it_is_not_this_year() -> None:
     from zoneinfo import ZoneInfo
 
-    from handlers.activity_texts import when
+    from handlers.activities.texts import when
 
     zone = ZoneInfo("Asia/Shanghai")
     later = datetime.now(zone).replace(month=1, day=2, hour=9) + timedelta(days=400)
@@ -170,7 +170,7 @@ async def test_a_slash_command_during_a_guided_flow_is_not_taken_as_its_answer(a
     assert "没有找到编号为 2 的问卷" in answer  # the command ran; it was not the audience
     assert "这是哪种通知" in await staff.text("全体")  # the audience step still waited
     async with app.read_maker() as session:
-        from storage.broadcast_models import Broadcast
+        from storage.models import Broadcast
 
         assert list(await session.scalars(select(Broadcast))) == []
 

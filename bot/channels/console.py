@@ -8,7 +8,7 @@ from typing import TextIO
 
 from bot.app import App
 from bot.channels.plaintext import render
-from bot.outbox_sender import deliver_due
+from bot.delivery.sender import deliver_due
 from bot.terminal import visible
 from handlers.types import Incoming, Reply
 

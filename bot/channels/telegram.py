@@ -2,8 +2,8 @@
 
 Updates are stored before they are acted on (``storage.inbound``): in polling mode linli runs
 its own ``getUpdates`` loop — store the batch, then advance the offset, then hand it to the
-per-chat workers of ``bot.inbox`` — so a crash between receipt and processing loses nothing and
-a redelivered update has no second effect (the dispatcher answers it from its record).
+per-chat workers of ``bot.delivery.inbox`` — so a crash between receipt and processing loses
+nothing and a redelivered update has no second effect (the dispatcher answers it from its record).
 """
 
 from __future__ import annotations
@@ -31,15 +31,15 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.app import App
 from bot.channels import plaintext
 from bot.config import TelegramConfig
-from bot.inbox import Inbox
-from bot.outbox_sender import (
+from bot.delivery.inbox import Inbox
+from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.sender import (
     OutcomeUnknown,
     PartlyDelivered,
     RecipientBlocked,
     RetryLater,
     Undeliverable,
 )
-from bot.ratelimit import RateLimiter
 from handlers.types import Incoming, Media, Reply
 from storage import inbound, residents
 from storage import staff as staff_store
@@ -309,7 +309,7 @@ class TelegramChannel:
 
     async def set_webhook(self, public_url: str) -> None:
         """Point Telegram at linli's webhook (pending updates are kept, never dropped)."""
-        from bot.http import webhook_path, webhook_secret
+        from bot.web.app import webhook_path, webhook_secret
 
         await self.bot.set_webhook(
             url=public_url.rstrip("/") + webhook_path(self.config.token),

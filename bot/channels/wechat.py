@@ -3,7 +3,7 @@
 WeChat POSTs each message to linli's callback and waits 5 s for the HTTP answer (the passive
 reply). linli answers in the response when the dispatcher is done within the budget (~4 s);
 otherwise it answers ``success`` and the reply goes out as a customer-service message from the
-outbox (``bot.answer_window``). A retried callback (same MsgId, or for events the same
+outbox (``bot.delivery.answer_window``). A retried callback (same MsgId, or for events the same
 FromUserName+CreateTime) has no second effect and gets the same answer if it is ready.
 
 A passive reply is one text message, so a reply's picture (a results chart drawn to a local file)
@@ -35,13 +35,13 @@ from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply
 from wechatpy.session.memorystorage import MemoryStorage
 
-from bot import media
-from bot.answer_window import AnswerWindow, NotNow
 from bot.app import App
 from bot.channels.plaintext import render, split_text, utf8_bytes
 from bot.config import MenuButton, WeChatConfig
-from bot.outbox_sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, Undeliverable
-from bot.spool import Spool
+from bot.delivery.answer_window import AnswerWindow, NotNow
+from bot.delivery.sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, Undeliverable
+from bot.delivery.spool import Spool
+from bot.files import media
 from handlers.dispatcher import DatabaseDown
 from handlers.types import Incoming, Media, Reply
 from storage import broadcasts, nonces, outbox, residents, suggestions

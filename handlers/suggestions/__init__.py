@@ -1,0 +1,10 @@
+"""Residents' suggestions: filed, followed, answered by staff, rated; talking to staff on duty."""
+
+from handlers.router import Router
+from handlers.suggestions import filing, handoff, staff
+
+router = Router("suggestions").include(
+    filing.router,
+    staff.router,
+    handoff.router,
+)
