@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import open_app  # noqa: E402
-from bot.channels.telegram import TelegramChannel  # noqa: E402
+from bot.channels.telegram.channel import TelegramChannel  # noqa: E402
 from bot.config import Config, TelegramConfig  # noqa: E402
-from bot.serve import http_server  # noqa: E402
+from bot.web.server import http_server  # noqa: E402
 from tests.peers.telegram_peer import TOKEN, Peer  # noqa: E402
 
 TEXTS = ["楼道灯坏了好几天了", "小区停车位太少了", "垃圾桶满了没人清理", "广场舞音响太吵"]

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import open_app  # noqa: E402
-from bot.channels.wechat import WeChatChannel  # noqa: E402
-from bot.serve import http_server  # noqa: E402
+from bot.channels.wechat.channel import WeChatChannel  # noqa: E402
+from bot.web.server import http_server  # noqa: E402
 from storage.engine import create_engine  # noqa: E402
 from tests.conftest import make_config  # noqa: E402
 from tests.peers.wechat_api_fake import FakeWeChatAPI  # noqa: E402

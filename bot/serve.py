@@ -10,33 +10,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import uvicorn
-
 from bot.app import App
 from bot.delivery.workers import Presence, lead, send_forever
 from bot.jobs import scheduler
+from bot.web.server import http_server
 
 log = logging.getLogger(__name__)
-
-
-async def _health(app: App) -> None:
-    async with app.engine.connect() as conn:
-        await conn.exec_driver_sql("SELECT 1")
-
-
-def http_server(app: App, telegram: Any = None, wechat: Any = None) -> uvicorn.Server:
-    """Build (not start) the uvicorn server for the webhook, the WeChat callback and /healthz."""
-    from bot.web.app import build
-
-    web = build(lambda: _health(app), telegram=telegram, wechat=wechat)
-    config = uvicorn.Config(
-        web,
-        host=app.config.http.host,
-        port=app.config.http.port,
-        log_level="warning",
-        lifespan="off",
-    )
-    return uvicorn.Server(config)
 
 
 def warm_up() -> None:
@@ -68,13 +47,13 @@ async def serve_channels(app: App, role: str = "all") -> None:
     senders: dict[str, Any] = {}
     telegram = wechat = None
     if config.telegram.token:
-        from bot.channels.telegram import TelegramChannel
+        from bot.channels.telegram.channel import TelegramChannel
 
         telegram = TelegramChannel(app, config.telegram)
         await telegram.start()
         senders[telegram.name] = telegram
     if config.wechat.token:
-        from bot.channels.wechat import WeChatChannel
+        from bot.channels.wechat.channel import WeChatChannel
 
         wechat = WeChatChannel(app, config.wechat, config.redis.url)
         senders[wechat.name] = wechat

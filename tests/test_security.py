@@ -178,7 +178,7 @@ async def test_a_slash_command_during_a_guided_flow_is_not_taken_as_its_answer(a
 def test_webhook_updates_whose_message_is_not_an_object_are_refused() -> None:
     from telegram import Bot
 
-    from bot.channels.telegram import TelegramChannel
+    from bot.channels.telegram.channel import TelegramChannel
 
     class Readable(TelegramChannel):
         bot = Bot("1:x")  # only reading updates: no network

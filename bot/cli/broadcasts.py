@@ -51,7 +51,7 @@ def tag(
     community: Annotated[str | None, typer.Option(help="community slug")] = None,
 ) -> None:
     """Tag residents (by id, building or name) so staff can address them as an audience."""
-    from bot.cli.main import _community_or_default, _open, _run, fail
+    from bot.cli.common import community_or_default_id, fail, open_linli, run_async
 
     if not (resident or building or display_name):
         fail("say who: --resident ID, --building B or --name NAME")
@@ -65,10 +65,10 @@ def tag(
         from storage.engine import transaction
         from storage.models import Resident
 
-        linli = await _open(create_default=community is None)
+        linli = await open_linli(create_default=community is None)
         try:
             async with transaction(linli.maker) as session:
-                community_id = await _community_or_default(session, community)
+                community_id = await community_or_default_id(session, community)
                 who = []
                 if resident:
                     who.append(Resident.id.in_(resident))
@@ -85,7 +85,7 @@ def tag(
         finally:
             await linli.close()
 
-    changed = _run(main)
+    changed = run_async(main)
     print(f"{'untagged' if remove else 'tagged'} {changed} residents")
 
 
@@ -103,7 +103,7 @@ def send(
     ] = False,
 ) -> None:
     """Store an announcement; the running worker sends it (now, or --at a time)."""
-    from bot.cli.main import _community_or_default, _open, _run, fail
+    from bot.cli.common import community_or_default_id, fail, open_linli, run_async
 
     if not text.strip() or len(text) > 2000:
         fail("--text must have 1 to 2000 characters")
@@ -126,11 +126,11 @@ def send(
         from storage.scoping import Scope
         from storage.types import utcnow
 
-        linli = await _open(create_default=community is None)
+        linli = await open_linli(create_default=community is None)
         try:
             async with transaction(linli.maker) as session:
                 community_id = (
-                    None if all_communities else await _community_or_default(session, community)
+                    None if all_communities else await community_or_default_id(session, community)
                 )
                 item = Broadcast(
                     community_id=community_id,
@@ -151,7 +151,7 @@ def send(
         finally:
             await linli.close()
 
-    number, counts = _run(main)
+    number, counts = run_async(main)
     per_channel = ", ".join(f"{c} {n}" for c, n in sorted(counts.items())) or "nobody"
     print(f"broadcast {number} stored: {sum(counts.values())} deliveries ({per_channel})")
 
@@ -159,14 +159,14 @@ def send(
 @broadcast_app.command("report")
 def report(number: Annotated[int, typer.Argument(help="the broadcast number")]) -> None:
     """Print a broadcast's delivery counts per channel."""
-    from bot.cli.main import _open, _run
+    from bot.cli.common import open_linli, run_async
 
     async def main() -> str:
         from handlers.broadcasts.rules import mass_line, report_text
         from storage import broadcasts
         from storage.scoping import Scope
 
-        linli = await _open(create_default=False)
+        linli = await open_linli(create_default=False)
         try:
             async with linli.read_maker() as session:
                 found = await broadcasts.get(session, number, Scope.operator())
@@ -178,4 +178,4 @@ def report(number: Annotated[int, typer.Argument(help="the broadcast number")]) 
         finally:
             await linli.close()
 
-    print(terminal.visible(str(_run(main))))
+    print(terminal.visible(str(run_async(main))))

@@ -1,14 +1,20 @@
-"""The nlp commands' loops: one JSON line out per line in, flushed each time."""
+"""``linli nlp``: language understanding on stdin lines, one JSON line out per line in, flushed."""
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, BinaryIO, TextIO
+from typing import Annotated, Any, BinaryIO, TextIO
 from zoneinfo import ZoneInfo
 
+import typer
+
+from bot.cli.common import fail
+
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+nlp_app = typer.Typer(help="Language understanding on stdin lines (one JSON line out per line).")
 
 
 def parse_now(value: str | None) -> datetime:
@@ -62,3 +68,22 @@ def understand_lines(stdin: BinaryIO, out: TextIO, now: datetime) -> None:
         }
 
     _loop(stdin, out, answer)
+
+
+@nlp_app.command("classify")
+def nlp_classify() -> None:
+    """Read lines on stdin; write {"text","topic","confidence","keywords"} per line."""
+    classify_lines(sys.stdin.buffer, sys.stdout)
+
+
+@nlp_app.command("understand")
+def nlp_understand(
+    now: Annotated[str | None, typer.Option(help="reference time, e.g. 2026-11-25T08:00")] = None,
+) -> None:
+    """Read lines on stdin; write {"text","intent","confidence","slots"} per line."""
+    try:
+        reference = parse_now(now)
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    understand_lines(sys.stdin.buffer, sys.stdout, reference)

@@ -25,7 +25,7 @@ def polls_import(
 
     Nothing is sent from here: a running `linli run` invites the audience at the opening time.
     """
-    from bot.cli.main import _community_or_default, _open, _run, fail
+    from bot.cli.common import community_or_default_id, fail, open_linli, run_async
 
     if not file.is_file():
         fail(f"{file} does not exist")
@@ -38,10 +38,10 @@ def polls_import(
         from storage.types import utcnow
 
         spec = read_poll_file(file)
-        linli = await _open(create_default=community is None)
+        linli = await open_linli(create_default=community is None)
         try:
             async with transaction(linli.maker) as session:
-                community_id = await _community_or_default(session, community)
+                community_id = await community_or_default_id(session, community)
                 zone = ZoneInfo(linli.config.community.timezone)
                 poll, questions = await import_poll(
                     session, community_id, spec, zone, utcnow(), file
@@ -54,7 +54,7 @@ def polls_import(
         finally:
             await linli.close()
 
-    print(terminal.visible(str(_run(main))))
+    print(terminal.visible(str(run_async(main))))
 
 
 @polls_app.command("export")
@@ -64,8 +64,7 @@ def polls_export(
     out: Annotated[Path | None, typer.Option(help="file to write (csv: default stdout)")] = None,
 ) -> None:
     """Export a poll's responses, one row each (no names or addresses if it is anonymous)."""
-    from bot.cli.common import audit_export
-    from bot.cli.main import _open, _run, check_table_format
+    from bot.cli.common import audit_export, check_table_format, open_linli, run_async
 
     check_table_format(format, out)
 
@@ -76,7 +75,7 @@ def polls_export(
         from bot.files.polls import export_table, xlsx_text
         from storage import polls
 
-        linli = await _open(create_default=False)
+        linli = await open_linli(create_default=False)
         try:
             async with linli.read_maker() as session:
                 poll = await polls.get(session, poll_id)
@@ -91,7 +90,7 @@ def polls_export(
             rows = xlsx_text(rows)
         return write_roster(rows, format, out, fields)
 
-    data = _run(main)
+    data = run_async(main)
     if out is None:
         terminal.write(str(data))
 
@@ -102,7 +101,7 @@ def polls_list(
     limit: Annotated[int, typer.Option(min=1, help="how many, newest first")] = 20,
 ) -> None:
     """List polls: opening and closing times, completed responses of the audience."""
-    from bot.cli.main import _community_id, _open, _run
+    from bot.cli.common import find_community_id, open_linli, run_async
 
     async def main() -> list[str]:
         from zoneinfo import ZoneInfo
@@ -111,10 +110,10 @@ def polls_list(
         from storage.scoping import Scope
         from storage.types import utcnow
 
-        linli = await _open(create_default=False)
+        linli = await open_linli(create_default=False)
         try:
             async with linli.read_maker() as session:
-                community_id = await _community_id(session, community)
+                community_id = await find_community_id(session, community)
                 scope = Scope.operator() if community_id is None else Scope.of(community_id)
                 zone = ZoneInfo(linli.config.community.timezone)
                 year = utcnow().astimezone(zone).year  # ages in the audience count by it
@@ -122,4 +121,4 @@ def polls_list(
         finally:
             await linli.close()
 
-    print(terminal.visible("\n".join(_run(main))) or "no polls")
+    print(terminal.visible("\n".join(run_async(main))) or "no polls")

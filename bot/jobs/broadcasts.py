@@ -38,7 +38,7 @@ MASS_HOLD = timedelta(minutes=10)
 class MassSend:
     """WeChat's mass send by tag, when the account allows it: the channel and its quota."""
 
-    channel: Any  # bot.channels.wechat.WeChatChannel (imported only where WeChat runs)
+    channel: Any  # bot.channels.wechat.channel.WeChatChannel (imported only where WeChat runs)
     quota: int = 4
     quota_days: int = 30
 

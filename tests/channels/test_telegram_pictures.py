@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.app import open_app
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import TelegramConfig
 from handlers.types import Button, Reply
 from tests.conftest import make_config

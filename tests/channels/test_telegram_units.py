@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram import Bot, Update
 
-from bot.channels.telegram import split_text, to_incoming
+from bot.channels.telegram.channel import split_text, to_incoming
 from bot.delivery.ratelimit import HEADROOM, RateLimiter
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.channels.wechat import WeChatChannel
+from bot.channels.wechat.channel import WeChatChannel
 from bot.delivery.sender import deliver_due
 from bot.jobs.broadcasts import MassSend, broadcast_tick
 from handlers.broadcasts.rules import QuietHours, mass_line

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.wechat import WeChatChannel, make_client
+from bot.channels.wechat.api import make_client
+from bot.channels.wechat.channel import WeChatChannel
 from bot.config import WeChatConfig
 from handlers.types import Reply
 from tests.cli.test_cli import run

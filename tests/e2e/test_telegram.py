@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App, open_app
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import TelegramConfig
 from bot.delivery.sender import deliver_due
 from storage import staff
@@ -153,8 +153,8 @@ async def test_webhook_mode(peer: Peer, linli) -> None:
 
     import httpx
 
-    from bot.serve import http_server
-    from bot.web.app import webhook_path
+    from bot.channels.telegram.web import webhook_path
+    from bot.web.server import http_server
 
     app, channel = linli
     app.config.http.port = _free_port()
@@ -195,7 +195,8 @@ async def test_webhook_mode(peer: Peer, linli) -> None:
 async def test_webhook_rejects_malformed_bodies(peer: Peer, linli) -> None:
     import httpx
 
-    from bot.web.app import build, webhook_path, webhook_secret
+    from bot.channels.telegram.web import webhook_path, webhook_secret
+    from bot.web.app import build
 
     app, channel = linli
 

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App, open_app
-from bot.channels.wechat import WeChatChannel
+from bot.channels.wechat.channel import WeChatChannel
 from bot.delivery.sender import deliver_due
-from bot.serve import http_server
+from bot.web.server import http_server
 from storage.models import OutboxMessage, Resident, Suggestion
 from tests.conftest import make_config
 from tests.peers.wechat_api_fake import FakeWeChatAPI

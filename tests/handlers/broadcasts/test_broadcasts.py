@@ -309,7 +309,7 @@ async def test_a_live_workers_claim_is_not_taken_however_old(app) -> None:
 
 
 def test_pictures_a_staff_member_sent_go_as_file_ids(tmp_path) -> None:
-    from bot.channels.telegram import _photo
+    from bot.channels.telegram.channel import _photo
 
     picture = tmp_path / "water.jpg"
     picture.write_bytes(b"\xff\xd8jpeg")
@@ -322,7 +322,7 @@ def test_telegram_errors_sorted_by_what_they_mean() -> None:
     import httpx
     from telegram.error import BadRequest, NetworkError
 
-    from bot.channels.telegram import TelegramChannel
+    from bot.channels.telegram.channel import TelegramChannel
     from bot.delivery.sender import OutcomeUnknown, Undeliverable
 
     never_left = NetworkError("httpx.ConnectError: refused")

@@ -1,4 +1,4 @@
-"""The WeChat Official Account channel: the only module that imports wechatpy.
+"""The WeChat Official Account channel: messages in through the callback, replies out.
 
 WeChat POSTs each message to linli's callback and waits 5 s for the HTTP answer (the passive
 reply). linli answers in the response when the dispatcher is done within the budget (~4 s);
@@ -21,7 +21,6 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -29,15 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from wechatpy import WeChatClient, parse_message
+from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply
-from wechatpy.session.memorystorage import MemoryStorage
 
 from bot.app import App
 from bot.channels.plaintext import render, split_text, utf8_bytes
-from bot.config import MenuButton, WeChatConfig
+from bot.channels.wechat import web
+from bot.channels.wechat.api import CLICK_PREFIX, make_client
+from bot.channels.wechat.web import MAX_BODY, CallbackRejected
+from bot.config import WeChatConfig
 from bot.delivery.answer_window import AnswerWindow, NotNow
 from bot.delivery.sender import OutcomeUnknown, PartlyDelivered, RecipientBlocked, Undeliverable
 from bot.delivery.spool import Spool
@@ -51,13 +52,11 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
-MAX_BODY = 64 * 1024  # WeChat's messages are a few kB; anything near this is not WeChat
 PASSIVE_BYTES = 2048
 NOT_HEARD = "没听清,请再说一遍或打字。"
 UNSUPPORTED = "暂不支持这种消息。请发文字或语音告诉我,或发送“帮助”。"
 WELCOME = "欢迎关注!有什么建议或需要,直接发文字或语音给我。"
 KEPT_FOR_LATER = "收到了。系统正忙,稍后回复您,不用再发一遍。"
-CLICK_PREFIX = "linli:"
 # Outbox kinds that are notices to a resident (a template message when one is configured).
 NOTICE_KINDS = frozenset(
     {"staff_reply", "resolved", "closed", "broadcast", "reminder", "staff_alert", "staff_digest"}
@@ -66,7 +65,6 @@ NOTICE_KINDS = frozenset(
 # 5 messages are used up (45047), the user unfollowed (43004) or is unknown (40003).
 CLOSED_WINDOW = {45015, 45047}
 GONE = {43004, 40003}
-TOKEN_ERRORS = {40001, 40014, 42001}
 TAGGING_BATCH = 50  # openids per tags/members/batchtagging call
 DUPLICATE_MASS = 45065  # a mass send with this clientmsgid was made already
 MEDIA_LIFETIME = timedelta(days=3)  # WeChat deletes received media after this
@@ -79,116 +77,9 @@ class MassRefused(Exception):
     """WeChat would not make a mass send (no quota left, a bad tag…)."""
 
 
-class CallbackRejected(Exception):
-    """A callback linli will not act on; ``status`` is the HTTP answer (403, 400, 413)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        """Keep the HTTP status and a reason for the log."""
-        super().__init__(reason)
-        self.status = status
-
-
-class _Client(WeChatClient):
-    """wechatpy's client pointed at a configurable API, with one token refresher.
-
-    The stock client fetches its token from a fixed URL without a timeout, refreshes from every
-    thread at once on a cold start, and retries a bad token without end; this one does not.
-    """
-
-    def __init__(self, config: WeChatConfig, session: Any, lock: Any) -> None:
-        super().__init__(config.appid, config.secret, session=session, timeout=10, auto_retry=False)
-        self.API_BASE_URL = config.api_base_url
-        self._refresh_lock = lock
-
-    def fetch_access_token(self) -> dict[str, Any]:
-        with self._refresh_lock:
-            # Another thread (or process, through Redis) may have refreshed it meanwhile.
-            expires_at = self.expires_at
-            fresh = bool(expires_at) and expires_at - time.time() > 60
-            if fresh and self.session.get(self.access_token_key):
-                return {}
-            return self._fetch_new()
-
-    def _fetch_new(self) -> dict[str, Any]:
-        response = self._http.get(
-            self.API_BASE_URL + "token",
-            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-            timeout=self.timeout,
-        )
-        result = response.json()
-        if result.get("errcode"):
-            raise WeChatClientException(result["errcode"], result.get("errmsg"), client=self)
-        expires_in = int(result.get("expires_in", 7200))
-        self.session.set(self.access_token_key, result["access_token"], expires_in)
-        self.expires_at = int(time.time()) + expires_in
-        return result
-
-    def call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
-        """Call an API once more with a fresh token if WeChat says the token went bad."""
-        used = self.session.get(self.access_token_key)
-        try:
-            return method(*args, **kwargs)
-        except WeChatClientException as exc:
-            if exc.errcode not in TOKEN_ERRORS:
-                raise
-            with self._refresh_lock:
-                # Refresh only if nobody did since: many threads fail on the same old token.
-                if self.session.get(self.access_token_key) in (None, used):
-                    self._fetch_new()
-            return method(*args, **kwargs)
-
-
-def _session_and_lock(redis_url: str | None, appid: str) -> tuple[Any, Any]:
-    if not redis_url:
-        return MemoryStorage(), threading.Lock()
-    import redis
-    from wechatpy.session.redisstorage import RedisStorage
-
-    client = redis.Redis.from_url(redis_url)
-    # One refresher across processes: the lock lives in Redis too.
-    lock = client.lock(f"linli:wechat:{appid}:token-refresh", timeout=30, blocking_timeout=30)
-    return RedisStorage(client, prefix="linli:wechat"), lock
-
-
-def make_client(config: WeChatConfig, redis_url: str | None = None) -> _Client:
-    """Return an API client whose access token lives in Redis (if given) or in memory."""
-    session, lock = _session_and_lock(redis_url, str(config.appid))
-    return _Client(config, session, lock)
-
-
-class MenuRefused(Exception):
-    """WeChat (or the network) refused the custom menu."""
-
-
-async def push_menu(config: WeChatConfig, redis_url: str | None = None) -> dict[str, Any]:
-    """Create the custom menu from the config; return the menu sent."""
-    menu = menu_json(config.menu)
-    client = make_client(config, redis_url)
-    try:
-        await asyncio.to_thread(client.call, client.menu.create, menu)
-    except WeChatClientException as exc:
-        raise MenuRefused(f"WeChat refused the menu: {exc.errcode} {exc.errmsg}") from exc
-    except requests.RequestException as exc:
-        raise MenuRefused(f"cannot reach WeChat's API ({type(exc).__name__})") from exc
-    return menu
-
-
 def safe_cdata(text: str) -> str:
     """Keep user text from ending the reply's CDATA section early."""
     return text.replace("]]>", "]] >")
-
-
-def menu_json(buttons: list[MenuButton]) -> dict[str, Any]:
-    """Return WeChat's custom-menu JSON; a click sends its command as if typed."""
-
-    def one(button: MenuButton) -> dict[str, Any]:
-        if button.sub:
-            return {"name": button.name, "sub_button": [one(b) for b in button.sub]}
-        if button.url:
-            return {"type": "view", "name": button.name, "url": button.url}
-        return {"type": "click", "name": button.name, "key": CLICK_PREFIX + str(button.command)}
-
-    return {"button": [one(b) for b in buttons]}
 
 
 class WeChatChannel:
@@ -243,6 +134,10 @@ class WeChatChannel:
                 del self._senders[user]
 
     # Receiving ---------------------------------------------------------------------------
+
+    def routes(self) -> list[Any]:
+        """Return the callback route the web app mounts."""
+        return web.routes(self)
 
     def verify(self, query: dict[str, str]) -> str:
         """Answer WeChat's URL verification: the echostr, if the signature is right."""

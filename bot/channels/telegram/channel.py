@@ -1,4 +1,4 @@
-"""The Telegram channel: the only module that imports python-telegram-bot.
+"""The Telegram channel: python-telegram-bot is imported here and nowhere else.
 
 Updates are stored before they are acted on (``storage.inbound``): in polling mode linli runs
 its own ``getUpdates`` loop — store the batch, then advance the offset, then hand it to the
@@ -30,6 +30,8 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import App
 from bot.channels import plaintext
+from bot.channels.telegram import web
+from bot.channels.telegram.web import webhook_path, webhook_secret
 from bot.config import TelegramConfig
 from bot.delivery.inbox import Inbox
 from bot.delivery.ratelimit import RateLimiter
@@ -307,10 +309,12 @@ class TelegramChannel:
             log.exception("telegram update %s failed", update_id)
         return True
 
+    def routes(self) -> list[Any]:
+        """Return the webhook route the web app mounts."""
+        return web.routes(self)
+
     async def set_webhook(self, public_url: str) -> None:
         """Point Telegram at linli's webhook (pending updates are kept, never dropped)."""
-        from bot.web.app import webhook_path, webhook_secret
-
         await self.bot.set_webhook(
             url=public_url.rstrip("/") + webhook_path(self.config.token),
             secret_token=webhook_secret(self.config.token),

@@ -1,0 +1,1 @@
+"""The WeChat Official Account channel: the only package that imports wechatpy."""
