@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import open_app  # noqa: E402
-from tests.conftest import make_config  # noqa: E402
 from tests.peers.telegram_fault_proxy import FaultProxy  # noqa: E402
 from tests.peers.telegram_peer import Peer  # noqa: E402
 from tests.support.broadcast_workers import Worker, outcomes, seed, write_config  # noqa: E402
+from tests.support.chat import make_config  # noqa: E402
 
 ADMIN = os.environ.get("LINLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASE = "linli_bench_send"

@@ -44,7 +44,7 @@ from storage.models import (  # noqa: E402
     Resident,
 )
 from storage.types import utcnow  # noqa: E402
-from tests.conftest import make_config  # noqa: E402
+from tests.support.chat import make_config  # noqa: E402
 
 DATABASE = "linli_bench_polls"
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -32,9 +32,9 @@ from bot.app import open_app  # noqa: E402
 from bot.channels.wechat.channel import WeChatChannel  # noqa: E402
 from bot.web.server import http_server  # noqa: E402
 from storage.engine import create_engine  # noqa: E402
-from tests.conftest import make_config  # noqa: E402
 from tests.peers.wechat_api_fake import FakeWeChatAPI  # noqa: E402
 from tests.peers.wechat_peer import WeChatPeer  # noqa: E402
+from tests.support.chat import make_config  # noqa: E402
 
 PG_ADMIN = os.environ.get("LINLI_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 TOKEN = "linli-callback-token"

@@ -6,15 +6,16 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from bot.app import App, open_app
-from bot.config import Config, DatabaseConfig
-from handlers.types import Incoming, Reply
 from storage.engine import create_engine
+from tests.support.chat import make_config
+from tests.support.databases import truncate_pg
 
 PG_ADMIN_URL = os.environ.get("LINLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_problem: str | None = None
@@ -63,26 +64,7 @@ def pg_server() -> Iterator[str]:
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _truncate_pg(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            names = (
-                await conn.execute(
-                    text(
-                        "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                        "AND tablename <> 'alembic_version'"
-                    )
-                )
-            ).scalars()
-            tables = ", ".join(f'"{n}"' for n in names)
-            if tables:
-                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """A database URL, once for SQLite and once for PostgreSQL."""
     if request.param == "sqlite":
@@ -96,36 +78,14 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path}/linli.db"
 
 
-def make_config(url: str, **sections: dict) -> Config:
-    """Return a config on ``url`` with some sections overridden."""
-    raw = {"database": DatabaseConfig(url=url).model_dump(), **sections}
-    return Config.model_validate(raw)
-
-
 @pytest.fixture
 async def app(db_url: str) -> AsyncIterator[App]:
     """A migrated, empty linli on each database."""
     if db_url.startswith("postgresql"):
-        await _truncate_pg(db_url)
+        await truncate_pg(db_url)
     linli = await open_app(make_config(db_url))
     yield linli
     await linli.close()
-
-
-class Chat:
-    """Say things to linli as someone, and read the replies."""
-
-    def __init__(self, app: App, user: str, channel: str = "console") -> None:
-        self.app = app
-        self.user = user
-        self.channel = channel
-
-    async def say(self, text: str = "", **fields) -> list[Reply]:
-        incoming = Incoming(self.channel, self.user, text, display_name=self.user, **fields)
-        return await self.app.dispatcher.handle(incoming)
-
-    async def text(self, message: str = "", **fields) -> str:
-        return "\n".join(r.text for r in await self.say(message, **fields))
 
 
 @pytest.fixture
@@ -135,3 +95,18 @@ def api() -> Iterator[Any]:
 
     with FakeWeChatAPI() as fake:
         yield fake
+
+
+# Folders whose tests talk to an independent peer or run linli as a real process.
+_END_TO_END = ("e2e", "peers", "cli")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the end-to-end tests (``-m "not e2e"`` leaves them out of a quick run)."""
+    for item in items:
+        parts = item.path.relative_to(_TESTS).parts
+        if parts[0] in _END_TO_END:
+            item.add_marker(pytest.mark.e2e)
+
+
+_TESTS = Path(__file__).resolve().parent

@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.terminal import visible
 from storage.models import AuditLog, OutboxMessage
-from tests.e2e.test_wechat import USER, Linli, _start
 from tests.support.chat import make_staff, resident, suggestions
+from tests.support.wechat import USER, Linli, _start
 
 STAFF = "oLinliStaff0000000000000000001"
 
@@ -114,7 +114,7 @@ async def test_the_console_shows_escapes_instead_of_obeying_them(app) -> None:
 
 
 async def test_numbers_beyond_all_bounds_get_a_clear_answer(app) -> None:
-    from tests.handlers.activities.test_signup import add, coming
+    from tests.support.activities import add, coming
 
     staff = await make_staff(app, "小王")
     activity = await add(app, title="义诊", starts_at=coming(3), capacity=10)

@@ -12,7 +12,7 @@ from bot.app import open_app
 from bot.channels.telegram.channel import TelegramChannel
 from bot.config import TelegramConfig
 from handlers.types import Button, Reply
-from tests.conftest import make_config
+from tests.support.chat import make_config
 
 
 class Bot:

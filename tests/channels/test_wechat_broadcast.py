@@ -17,9 +17,8 @@ from storage import broadcasts, communities, residents, tags
 from storage.engine import transaction
 from storage.models import Broadcast, OutboxMessage
 from storage.scoping import Scope
-from tests.channels.test_wechat_sending import settings
-from tests.delivery.test_outbox import FakeSender
 from tests.peers.wechat_api_fake import FakeWeChatAPI
+from tests.support.fakes import FakeSender, settings
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOON = datetime(2026, 11, 24, 12, 0, tzinfo=ZONE)

@@ -11,23 +11,12 @@ import pytest
 
 from bot.channels.wechat.api import make_client
 from bot.channels.wechat.channel import WeChatChannel
-from bot.config import WeChatConfig
 from handlers.types import Reply
-from tests.cli.test_cli import run
 from tests.peers.wechat_api_fake import FakeWeChatAPI
+from tests.support.cli import run
+from tests.support.fakes import settings
 
 REDIS_URL = os.environ.get("LINLI_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-def settings(api: FakeWeChatAPI, **more) -> WeChatConfig:
-    fields = {
-        "token": "t",
-        "appid": api.appid,
-        "secret": api.secret,
-        "mode": "plain",
-        "api_base_url": api.base_url,
-    }
-    return WeChatConfig(**(fields | more))
 
 
 def test_menu_push_from_the_config(tmp_path: Path, api: FakeWeChatAPI) -> None:

@@ -7,7 +7,7 @@ import io
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.cli.test_cli import run
+from tests.support.cli import run
 
 # Some weeks ahead: imports refuse activities more than two years away (and long past).
 SOON = date.today() + timedelta(days=60)

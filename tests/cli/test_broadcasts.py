@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.broadcasts import parse_audience
-from tests.cli.test_canteen import env
-from tests.cli.test_cli import run
+from tests.support.cli import env, run
 
 
 def test_tag_then_announce_then_report(tmp_path: Path) -> None:

@@ -7,14 +7,10 @@ import io
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.cli.test_cli import run
+from tests.support.cli import env, run
 
 # A day some weeks ahead: imports refuse menus more than a year away.
 DAY = (date.today() + timedelta(days=30)).isoformat()
-
-
-def env(tmp_path: Path) -> dict[str, str]:
-    return {"LINLI_DATABASE_URL": f"sqlite:///{tmp_path}/linli.db"}
 
 
 def test_menus_in_and_orders_out(tmp_path: Path) -> None:

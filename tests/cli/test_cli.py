@@ -5,27 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-LINLI = [sys.executable, "-m", "bot"]
-
-
-def run(args: list[str], cwd: Path, stdin: str = "", env: dict | None = None):
-    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
-    if "LINLI_DATABASE_URL" not in (env or {}):
-        full_env.pop("LINLI_DATABASE_URL", None)
-    return subprocess.run(
-        [*LINLI, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=full_env,
-        timeout=120,
-    )
+from tests.support.cli import run
 
 
 def test_nlp_classify_one_json_line_per_input_line(tmp_path: Path) -> None:

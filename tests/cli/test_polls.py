@@ -26,9 +26,9 @@ from storage.models import (
     PollResponse,
     Resident,
 )
-from tests.cli.test_cli import run
-from tests.conftest import _truncate_pg
 from tests.support import DATA
+from tests.support.cli import run
+from tests.support.databases import truncate_pg
 
 SAMPLES = DATA / "polls"
 SERVICE_CENTRE = str(SAMPLES / "service-centre.toml")
@@ -58,7 +58,7 @@ async def database(url: str) -> AsyncIterator[AsyncSession]:
 async def env(db_url: str) -> dict[str, str]:
     """The environment pointing `linli` at an empty database."""
     if db_url.startswith("postgresql"):
-        await _truncate_pg(db_url)
+        await truncate_pg(db_url)
     async with database(db_url):
         pass  # migrated, so polls can be counted before the first import
     return {"LINLI_DATABASE_URL": db_url}

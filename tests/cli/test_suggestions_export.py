@@ -18,8 +18,9 @@ from storage import communities, residents, suggestion_export
 from storage import suggestions as store
 from storage.engine import transaction
 from storage.scoping import Scope
-from tests.cli.test_cli import run
-from tests.conftest import _truncate_pg, make_config
+from tests.support.chat import make_config
+from tests.support.cli import run
+from tests.support.databases import truncate_pg
 
 WHEN = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 # (text, confidence, status, created_at): residents' text that breaks naive exporters.
@@ -94,7 +95,7 @@ async def _seed(app: App) -> tuple[int, int]:
 @pytest.fixture
 async def apps(sqlite_url: str, pg_server: str) -> AsyncIterator[dict[str, App]]:
     """The same data on SQLite and on PostgreSQL."""
-    await _truncate_pg(pg_server)
+    await truncate_pg(pg_server)
     opened = {
         "sqlite": await open_app(make_config(sqlite_url), create_default=False),
         "postgres": await open_app(make_config(pg_server), create_default=False),

@@ -10,7 +10,7 @@ from bot.delivery.inbox import Inbox
 from storage import inbound
 from storage.engine import transaction
 from storage.models import InboundUpdate
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 def by_sender(payload: dict) -> str:

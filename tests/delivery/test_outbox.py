@@ -12,21 +12,7 @@ from storage import outbox, residents
 from storage.engine import transaction
 from storage.models import OutboxMessage, OutboxStatus, Resident
 from storage.types import utcnow
-
-
-class FakeSender:
-    name = "telegram"
-
-    def __init__(self, outcomes: dict[str, Exception | None]) -> None:
-        self.outcomes = outcomes
-        self.sent: list[tuple[str, str]] = []
-
-    async def send(self, recipient: str, reply: Reply, kind: str = "") -> str | None:
-        outcome = self.outcomes.get(recipient)
-        if outcome is not None:
-            raise outcome
-        self.sent.append((recipient, reply.text))
-        return f"msg-{len(self.sent)}"
+from tests.support.fakes import FakeSender
 
 
 async def _queue(app, *recipients: str) -> None:

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import open_app
-from tests.conftest import _truncate_pg, make_config
 from tests.peers.telegram_fault_proxy import FaultProxy
 from tests.peers.telegram_peer import Peer
 from tests.support.broadcast_workers import (
@@ -29,6 +28,8 @@ from tests.support.broadcast_workers import (
     wait_until,
     write_config,
 )
+from tests.support.chat import make_config
+from tests.support.databases import truncate_pg
 
 CONCURRENCY = 8  # [outbox] concurrency in the harness config: sends in flight per worker
 # Sent but not yet recorded, at most: those in flight and a group of outcomes not yet written.
@@ -46,7 +47,7 @@ def peer() -> Iterator[Peer]:
 @pytest.fixture
 async def pg(pg_server: str) -> str:
     """An empty, migrated PostgreSQL database with its default community."""
-    await _truncate_pg(pg_server)
+    await truncate_pg(pg_server)
     linli = await open_app(make_config(pg_server))
     await linli.close()
     return pg_server

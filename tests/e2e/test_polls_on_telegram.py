@@ -13,14 +13,13 @@ from bot.jobs.polls import poll_tick
 from handlers.broadcasts.rules import QuietHours
 from handlers.charts import Chart
 from handlers.polls.specs import read_spec, to_rows
-from storage import communities, polls, staff
+from storage import communities, polls
 from storage.engine import transaction
 from storage.models import PollAnswer, PollResponse
 from storage.types import utcnow
-from tests.e2e.test_telegram import RESIDENT, STAFF, keyboard, linli, peer, poll, texts
 from tests.peers.telegram_peer import Peer
-
-__all__ = ["linli", "peer"]  # the emulator and linli on it, as fixtures
+from tests.support.chat import make_staff
+from tests.support.telegram import RESIDENT, STAFF, keyboard, poll, texts
 
 TZ = "Asia/Shanghai"
 ZONE = ZoneInfo(TZ)
@@ -121,8 +120,7 @@ async def jobs(app, channel, draw=None) -> None:
 
 async def test_invitation_button_and_published_chart(peer: Peer, linli, tmp_path) -> None:
     app, channel = linli
-    async with transaction(app.maker) as session:
-        await staff.add(session, "telegram", str(STAFF), 1)
+    await make_staff(app, str(STAFF), channel="telegram")
     peer.say(RESIDENT, "你好")
     await poll(channel)
     peer.inbox(RESIDENT)

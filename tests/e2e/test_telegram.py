@@ -2,67 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
 from sqlalchemy import func, select
 
-from bot.app import App, open_app
-from bot.channels.telegram.channel import TelegramChannel
-from bot.config import TelegramConfig
 from bot.delivery.sender import deliver_due
-from storage import staff
 from storage.engine import transaction
 from storage.models import OutboxMessage, Resident, Suggestion
-from tests.conftest import make_config
 from tests.peers.telegram_peer import TOKEN, Peer
-
-RESIDENT, STAFF = 42, 900
-
-
-@pytest.fixture
-def peer() -> Iterator[Peer]:
-    running = Peer()
-    yield running
-    running.close()
-
-
-@pytest.fixture
-async def linli(peer: Peer, db_url: str) -> AsyncIterator[tuple[App, TelegramChannel]]:
-    from tests.conftest import _truncate_pg
-
-    if db_url.startswith("postgresql"):
-        await _truncate_pg(db_url)
-    app = await open_app(make_config(db_url))
-    config = TelegramConfig(token=TOKEN, base_url=peer.bot_url, poll_timeout=0)
-    channel = TelegramChannel(app, config)
-    channel.inbox.retry_seconds = 0.05  # a chat whose send failed tries again soon
-    await channel.start()
-    yield app, channel
-    await channel.stop()
-    await app.close()
-
-
-async def poll(channel: TelegramChannel) -> int:
-    """Fetch one batch and wait until linli has handled it."""
-    fetched = await channel.poll_once(0)
-    await channel.inbox.settle()
-    return fetched
-
-
-def texts(messages: list[dict]) -> list[str]:
-    return [m["message"]["text"] for m in messages if "text" in m.get("message", {})]
-
-
-def keyboard(message: dict) -> list[tuple[str, str]]:
-    rows = message["message"].get("reply_markup", {}).get("inline_keyboard", [])
-    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+from tests.support.chat import make_staff
+from tests.support.telegram import RESIDENT, STAFF, keyboard, poll, texts
 
 
 async def test_suggestion_wrong_topic_and_staff_reply(peer: Peer, linli) -> None:
     app, channel = linli
-    async with transaction(app.maker) as session:
-        await staff.add(session, "telegram", str(STAFF), 1)
+    await make_staff(app, str(STAFF), channel="telegram")
 
     peer.say(RESIDENT, "私家车越来越多,要规划好停车位,不能停得横七竖八的。")
     assert await poll(channel) == 1
@@ -110,8 +62,7 @@ async def test_a_replayed_update_has_no_second_effect(peer: Peer, linli) -> None
 
 async def test_blocked_user_is_marked_inactive(peer: Peer, linli) -> None:
     app, channel = linli
-    async with transaction(app.maker) as session:
-        await staff.add(session, "telegram", str(STAFF), 1)
+    await make_staff(app, str(STAFF), channel="telegram")
     peer.say(RESIDENT, "楼道灯坏了好几天了")
     await poll(channel)
     await deliver_due(app.maker, {"telegram": channel})  # the staff alert goes out first
@@ -225,8 +176,7 @@ async def test_command_menus_for_residents_and_staff(peer: Peer, linli) -> None:
     from telegram import BotCommandScopeChat
 
     app, channel = linli
-    async with transaction(app.maker) as session:
-        await staff.add(session, "telegram", str(STAFF), 1)
+    await make_staff(app, str(STAFF), channel="telegram")
     await channel.publish_commands()
     everyone = [c.command for c in await channel.bot.get_my_commands()]
     staff_menu = [
@@ -396,7 +346,7 @@ async def test_phone_prompt_offers_the_contact_button(peer: Peer, linli) -> None
 
 
 async def test_activity_sign_up_with_buttons(peer: Peer, linli) -> None:
-    from tests.handlers.activities.test_signup import add, coming
+    from tests.support.activities import add, coming
 
     app, channel = linli
     await add(app, title="社区义诊", keywords="义诊", place="活动中心", starts_at=coming(2))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from handlers.types import Incoming
 from storage.models import Suggestion
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 async def _stored(app) -> list[Suggestion]:

@@ -12,68 +12,34 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from bot.delivery.sender import deliver_due
-from bot.jobs.broadcasts import MassSend, broadcast_tick
+from bot.jobs.broadcasts import MassSend
 from bot.jobs.polls import poll_tick
 from handlers.charts import Chart
-from handlers.polls.specs import read_spec, to_rows
-from storage import broadcasts, communities, polls, staff
+from storage import broadcasts, polls
 from storage.engine import transaction
-from storage.models import Broadcast, OutboxMessage, Poll, Resident
-from tests.conftest import Chat
-from tests.delivery.test_outbox import FakeSender
-from tests.handlers.broadcasts.test_broadcasts import QUIET, town
-
-TZ = "Asia/Shanghai"
-ZONE = ZoneInfo(TZ)
-CREATED = datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)  # a Monday morning
-OPENS = datetime(2026, 11, 24, 10, 0, tzinfo=ZONE)
-CLOSES = datetime(2026, 11, 27, 10, 0, tzinfo=ZONE)  # the reminder is due at 11-26 10:00
-REMIND_AT = CLOSES - timedelta(days=1)
-MINUTE = timedelta(minutes=1)
-CREATOR = "console:staff1"
-
-SPEC: dict[str, Any] = {
-    "title": "加装电梯意见征集",
-    "audience": "3栋",
-    "opens": OPENS,
-    "closes": CLOSES,
-    "results": "publish",
-    "question": [
-        {"text": "您支持加装电梯吗?", "options": ["支持", "反对", "无所谓"]},
-        {"text": "您家需要哪些服务?", "options": ["助餐", "理发", "体检"], "max": 2},
-        {"text": "您对物业满意吗?", "kind": "rating"},
-    ],
-}
-# Complete answers (question 1 choice, question 2 choices, question 3 rating).
-YES = ([1], [1, 3], 5)
-NO = ([2], [2, 3], 3)
-
-
-async def make_poll(app, created_by: str = CREATOR, **changes: Any) -> int:
-    """Store a poll written like SPEC (with changes) as staff make one; return its id."""
-    spec = read_spec({**SPEC, **changes})
-    async with transaction(app.maker) as session:
-        community = await communities.ensure_default(session)
-        poll, questions = to_rows(spec, community.id, ZONE, CREATED, created_by)
-        await polls.create(session, poll, questions)
-        return poll.id
-
-
-async def setup(app) -> dict[str, int]:
-    """town(), the poll's creator as staff, and households for 3栋 (居民5's room unknown)."""
-    ids = await town(app)
-    rooms = {"居民0": "101", "居民1": "101", "居民2": "102", "居民3": "102", "居民4": "201"}
-    async with transaction(app.maker) as session:
-        await staff.add(session, "console", "staff1", 1)
-        for name, room in rooms.items():
-            person = await session.get(Resident, ids[name])
-            person.unit, person.room = "1", room
-    return ids
+from storage.models import OutboxMessage, Poll, Resident
+from tests.support import ZONE
+from tests.support.chat import Chat
+from tests.support.fakes import FakeSender
+from tests.support.poll_jobs import (
+    CLOSES,
+    CREATED,
+    CREATOR,
+    MINUTE,
+    NO,
+    OPENS,
+    REMIND_AT,
+    TZ,
+    YES,
+    all_broadcasts,
+    make_poll,
+    setup,
+    tick,
+)
 
 
 async def respond(
@@ -106,11 +72,6 @@ async def opt_out_of_polls(app, external_id: str) -> None:
     assert "不再给您发问卷通知" in said
 
 
-async def all_broadcasts(app) -> list[Broadcast]:
-    async with app.read_maker() as session:
-        return list(await session.scalars(select(Broadcast).order_by(Broadcast.id)))
-
-
 async def recipients(app, broadcast_id: int) -> list[str]:
     """The accounts a broadcast was fanned out to (sorted)."""
     async with app.read_maker() as session:
@@ -129,12 +90,6 @@ async def reports(app) -> list[OutboxMessage]:
     async with app.read_maker() as session:
         stmt = select(OutboxMessage).where(OutboxMessage.kind == "poll_report")
         return list(await session.scalars(stmt.order_by(OutboxMessage.id)))
-
-
-async def tick(app, at: datetime, draw=None, mass: MassSend | None = None) -> None:
-    """One minute of the scheduler: the poll job, then the broadcast job."""
-    await poll_tick(app.maker, TZ, draw, now=at)
-    await broadcast_tick(app.maker, TZ, QUIET, at, mass)
 
 
 # 3栋's accounts: 居民0…5, 居民1 with two.

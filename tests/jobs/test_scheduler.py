@@ -9,17 +9,15 @@ from sqlalchemy import func, select
 from bot.app import open_app
 from bot.jobs import scheduler
 from bot.jobs import suggestions as jobs
-from storage import staff
 from storage.engine import transaction
 from storage.models import ConversationState, OutboxMessage, Suggestion
-from tests.conftest import Chat, make_config
+from tests.support.chat import Chat, make_config, make_staff
 
 
 async def test_digest_mode_sends_one_message_and_runs_once(sqlite_url: str) -> None:
     app = await open_app(make_config(sqlite_url, staff={"alerts": "digest"}))
     try:
-        async with transaction(app.maker) as session:
-            await staff.add(session, "console", "小王", 1)
+        await make_staff(app, "小王")
         await Chat(app, "甲").say("楼道灯坏了")
         await Chat(app, "乙").say("垃圾桶满了")
         async with app.read_maker() as session:

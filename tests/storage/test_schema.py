@@ -24,12 +24,12 @@ async def test_upgrading_a_populated_database_keeps_every_row(db_url: str) -> No
 
     from storage.engine import create_engine
     from storage.migrate import upgrade
-    from tests.conftest import _truncate_pg
+    from tests.support.databases import truncate_pg
 
     engine = create_engine(db_url)
     try:
         if db_url.startswith("postgresql"):
-            await _truncate_pg(db_url)
+            await truncate_pg(db_url)
             async with engine.begin() as conn:
                 await conn.execute(text("DROP SCHEMA public CASCADE"))
                 await conn.execute(text("CREATE SCHEMA public"))

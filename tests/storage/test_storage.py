@@ -92,9 +92,10 @@ async def test_community_slugs_are_checked(app) -> None:
 
 async def test_psycopg_driver_works_too(pg_server: str) -> None:
     from bot.app import open_app
-    from tests.conftest import Chat, _truncate_pg, make_config
+    from tests.support.chat import Chat, make_config
+    from tests.support.databases import truncate_pg
 
-    await _truncate_pg(pg_server)
+    await truncate_pg(pg_server)
     url = pg_server.replace("postgresql://", "postgresql+psycopg://")
     app = await open_app(make_config(url))
     try:

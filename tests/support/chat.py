@@ -1,4 +1,4 @@
-"""Helpers the tests share: making staff and residents, reading what linli stored and sent."""
+"""Talking to linli as people do: chats, one way to make staff and residents, what was stored."""
 
 from __future__ import annotations
 
@@ -6,20 +6,57 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.app import App
 from bot.channels.plaintext import render
+from bot.config import Config, DatabaseConfig
+from handlers.types import Incoming, Reply
 from storage import communities
 from storage import staff as staff_store
 from storage.engine import transaction
 from storage.models import OutboxMessage, Resident, Suggestion
-from tests.conftest import Chat
 
 
-async def make_staff(app, name: str, channel: str = "console") -> Chat:
-    """Give ``name`` staff rights in the default community and return their chat."""
+def make_config(url: str, **sections: dict) -> Config:
+    """Return a config on ``url`` with some sections overridden."""
+    raw = {"database": DatabaseConfig(url=url).model_dump(), **sections}
+    return Config.model_validate(raw)
+
+
+class Chat:
+    """Say things to linli as someone, and read the replies."""
+
+    def __init__(self, app: App, user: str, channel: str = "console") -> None:
+        self.app = app
+        self.user = user
+        self.channel = channel
+
+    async def say(self, text: str = "", **fields) -> list[Reply]:
+        incoming = Incoming(self.channel, self.user, text, display_name=self.user, **fields)
+        return await self.app.dispatcher.handle(incoming)
+
+    async def text(self, message: str = "", **fields) -> str:
+        return "\n".join(r.text for r in await self.say(message, **fields))
+
+
+async def make_staff(
+    app: App,
+    name: str = "小王",
+    channel: str = "console",
+    community_id: int | None = None,
+    greet: bool = False,
+) -> Chat:
+    """Give ``name`` staff rights (in the default community unless one is named); their chat.
+
+    With ``greet`` they have said hello, so the privacy notice is behind them.
+    """
     async with transaction(app.maker) as session:
-        community = await communities.ensure_default(session)
-        await staff_store.add(session, channel, name, community.id)
-    return Chat(app, name, channel)
+        if community_id is None:
+            community_id = (await communities.ensure_default(session)).id
+        await staff_store.add(session, channel, name, community_id)
+    chat = Chat(app, name, channel)
+    if greet:
+        await chat.say("你好")
+    return chat
 
 
 async def resident(app, name: str, **fields: Any) -> Chat:

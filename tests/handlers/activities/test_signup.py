@@ -3,50 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from bot.channels.plaintext import render
 from storage.engine import transaction
-from storage.models import Activity, ActivitySlot, OutboxMessage, Registration, Resident
-from tests.conftest import Chat
-
-ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def coming(weekday: int, hour: int = 9, minute: int = 0) -> datetime:
-    """The coming such weekday (0 = Monday) at a local time, at least a day away."""
-    today = datetime.now(ZONE).date()
-    ahead = (weekday - today.weekday()) % 7 or 7
-    return datetime.combine(today + timedelta(days=ahead), time(hour, minute), ZONE)
-
-
-async def add(app, **fields) -> Activity:
-    from storage import communities
-
-    async with transaction(app.maker) as session:
-        community = await communities.ensure_default(session)
-        activity = Activity(community_id=community.id, **fields)
-        session.add(activity)
-        await session.flush()
-        return activity
+from storage.models import ActivitySlot, OutboxMessage, Registration, Resident
+from tests.support.activities import ZONE, add, coming, statuses
+from tests.support.chat import Chat
 
 
 async def shown(chat: Chat, text: str = "", **fields) -> str:
     """What the resident sees on a channel without buttons (choices as numbers)."""
     return "\n".join(render(r) for r in await chat.say(text, **fields))
-
-
-async def statuses(app, activity_id: int) -> list[str]:
-    async with app.read_maker() as session:
-        rows = await session.scalars(
-            select(Registration.status)
-            .where(Registration.activity_id == activity_id)
-            .order_by(Registration.id)
-        )
-        return list(rows)
 
 
 async def test_list_details_and_sign_up_by_number(app) -> None:

@@ -6,23 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage import staff
 from storage.engine import transaction
 from storage.models import Activity, ActivitySlot, OutboxMessage, Registration
-from tests.conftest import Chat
-from tests.handlers.activities.test_signup import ZONE, add, coming, statuses
-
-
-async def staff_chat(app) -> Chat:
-    async with transaction(app.maker) as session:
-        await staff.add(session, "console", "小王", 1)
-    chat = Chat(app, "小王")
-    await chat.say("你好")
-    return chat
+from tests.support.activities import ZONE, add, coming, statuses
+from tests.support.chat import Chat, make_staff
 
 
 async def test_guided_creation_with_slots_and_an_age_limit(app) -> None:
-    worker = await staff_chat(app)
+    worker = await make_staff(app, greet=True)
     assert "活动叫什么名字" in await worker.text("/newevent")
     assert "什么时候" in await worker.text("老年人义务理发")
     assert "没看懂时间" in await worker.text("过几天吧")
@@ -42,7 +33,7 @@ async def test_guided_creation_with_slots_and_an_age_limit(app) -> None:
 
 
 async def test_leaving_the_guided_creation_publishes_nothing(app) -> None:
-    worker = await staff_chat(app)
+    worker = await make_staff(app, greet=True)
     await worker.say("/newevent")
     await worker.say("插花课")
     await worker.say("0")
@@ -52,7 +43,7 @@ async def test_leaving_the_guided_creation_publishes_nothing(app) -> None:
 
 
 async def test_roster_check_in_edit_notify_and_cancel(app) -> None:
-    worker = await staff_chat(app)
+    worker = await make_staff(app, greet=True)
     talk = await add(app, title="恳谈会", keywords="恳谈会", starts_at=coming(1, 19), capacity=1)
     await Chat(app, "甲").say("报名恳谈会")
     await Chat(app, "乙").say("报名恳谈会")
@@ -89,14 +80,14 @@ async def test_a_staff_member_sees_only_their_communities(app) -> None:
         )
         session.add(elsewhere)
         await session.flush()
-    worker = await staff_chat(app)
+    worker = await make_staff(app, greet=True)
     assert "没有找到活动" in await worker.text(f"/roster {elsewhere.id}")
 
 
 async def test_moving_an_activity_moves_its_slots_and_its_reminders(app) -> None:
     from bot.jobs.activities import activity_tick
 
-    worker = await staff_chat(app)
+    worker = await make_staff(app, greet=True)
     start = coming(3)
     haircut = await add(app, title="义务理发", keywords="理发", starts_at=start, capacity=None)
     async with transaction(app.maker) as session:
@@ -120,7 +111,7 @@ async def test_moving_an_activity_moves_its_slots_and_its_reminders(app) -> None
 
 
 async def test_a_cancelled_activity_leaves_my_signups(app) -> None:
-    worker = await staff_chat(app)
+    worker = await make_staff(app, greet=True)
     clinic = await add(app, title="义诊", keywords="义诊", starts_at=coming(2), capacity=5)
     resident = Chat(app, "甲")
     await resident.say("报名义诊")
@@ -129,7 +120,7 @@ async def test_a_cancelled_activity_leaves_my_signups(app) -> None:
 
 
 async def test_slots_must_fit_the_time(app) -> None:
-    worker = await staff_chat(app)
+    worker = await make_staff(app, greet=True)
     await worker.say("/newevent")
     await worker.say("量血压")
     await worker.say("周六 9:00-9:10")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.delivery.sender import RecipientBlocked, deliver_due
 from bot.jobs.broadcasts import broadcast_tick
 from handlers.broadcasts.rules import QuietHours
-from storage import broadcasts, communities, residents, staff, tags
+from storage import broadcasts, residents, tags
 from storage.engine import transaction
 from storage.models import (
     Activity,
@@ -21,35 +21,12 @@ from storage.models import (
     Resident,
 )
 from storage.scoping import Scope
-from tests.conftest import Chat
-from tests.delivery.test_outbox import FakeSender
+from tests.support.broadcasts import QUIET, town
+from tests.support.chat import Chat
+from tests.support.fakes import FakeSender
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = datetime(2026, 11, 24, 10, 0, tzinfo=ZONE)  # a Tuesday morning, outside quiet hours
-QUIET = QuietHours()
-
-
-async def town(app) -> dict[str, int]:
-    """Twelve residents: 3栋 and 5栋, Telegram and WeChat, ages, tags, one with two accounts."""
-    ids: dict[str, int] = {}
-    async with transaction(app.maker) as session:
-        community = await communities.ensure_default(session)
-        for n in range(12):
-            channel = "telegram" if n % 3 else "wechat"
-            person = await residents.create(
-                session,
-                channel,
-                f"{channel}-{n}",
-                display_name=f"居民{n}",
-                community_id=community.id,
-            )
-            person.building = "3" if n < 6 else "5"
-            person.birth_year = 1940 + 5 * n  # 86, 81, … 31 years old in 2026
-            ids[f"居民{n}"] = person.id
-        session.add(ChannelAccount(resident_id=ids["居民1"], channel="wechat", external_id="w-1"))
-        await tags.tag(session, [ids["居民0"], ids["居民1"], ids["居民7"]], "老人")
-        await staff.add(session, "console", "小王", community.id)
-    return ids
 
 
 async def staff_chat(app) -> Chat:

@@ -12,8 +12,8 @@ from nlp.dates import party_size
 from nlp.intents import understand
 from storage.engine import transaction
 from storage.models import ActivitySlot, Registration, StandingOrder
-from tests.handlers.activities.test_signup import add, coming, statuses
-from tests.handlers.canteen.test_orders import MONDAY, at, orders, publish
+from tests.support.activities import add, coming, statuses
+from tests.support.canteen import MONDAY, at, orders, publish
 from tests.support.chat import resident, shown
 
 TUESDAY = MONDAY + timedelta(days=1)

@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from storage import canteen, communities, staff
 from storage.engine import transaction
 from storage.models import MealOrder, Resident
-from tests.conftest import Chat
-
-ZONE = ZoneInfo("Asia/Shanghai")
-MONDAY = date(2026, 11, 23)  # a working day; Tuesday 24 and Wednesday 25 too
-
-
-def at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute, second), ZONE)
-
-
-async def publish(app, *days: date) -> None:
-    async with transaction(app.maker) as session:
-        community = await communities.ensure_default(session)
-        for day in days:
-            await canteen.set_menu(session, community.id, day, "lunch", "红烧肉、青菜、米饭", 1000)
-            await canteen.set_menu(session, community.id, day, "dinner", "鱼、豆腐、粥", 800)
-
-
-async def orders(app) -> list[MealOrder]:
-    async with app.read_maker() as session:
-        return list(await session.scalars(select(MealOrder).order_by(MealOrder.id)))
+from tests.support.canteen import MONDAY, at, orders, publish
+from tests.support.chat import Chat, make_staff
 
 
 async def test_order_in_words_read_back_and_confirm(app) -> None:
@@ -98,8 +77,7 @@ async def test_cancel_until_the_cut_off(app) -> None:
 
 async def test_the_kitchen_list(app) -> None:
     await publish(app, MONDAY)
-    async with transaction(app.maker) as session:
-        await staff.add(session, "console", "食堂小刘", 1)
+    await make_staff(app, "食堂小刘")
     worker = Chat(app, "食堂小刘")
     await worker.say("你好")
     for name, text, where in (
@@ -143,8 +121,7 @@ async def test_the_kitchen_list_goes_to_staff_once_at_the_cut_off(app) -> None:
     from storage.models import OutboxMessage
 
     await publish(app, MONDAY)
-    async with transaction(app.maker) as session:
-        await staff.add(session, "console", "食堂小刘", 1)
+    await make_staff(app, "食堂小刘")
     chat = Chat(app, "甲")
     await chat.say("今天中午订两份", received_at=at(MONDAY, 8))
     await chat.say("1", received_at=at(MONDAY, 8))

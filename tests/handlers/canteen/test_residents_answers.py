@@ -16,8 +16,8 @@ from bot.jobs.canteen import place_standing_orders
 from storage import canteen, communities
 from storage.engine import transaction
 from storage.models import MealOrder, OutboxMessage, Resident, StandingOrder
-from tests.conftest import Chat
-from tests.handlers.canteen.test_orders import MONDAY, at, orders, publish
+from tests.support.canteen import MONDAY, at, orders, publish
+from tests.support.chat import Chat
 
 TUESDAY = MONDAY + timedelta(days=1)
 TZ = "Asia/Shanghai"

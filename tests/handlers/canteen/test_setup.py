@@ -7,18 +7,17 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.jobs.canteen import place_standing_orders
-from storage import canteen, communities, staff
+from storage import canteen, communities
 from storage.engine import transaction
 from storage.models import Menu, Resident
-from tests.conftest import Chat
-from tests.handlers.canteen.test_orders import MONDAY, at, orders
+from tests.support.canteen import MONDAY, at, orders
+from tests.support.chat import Chat, make_staff
 
 MORNING = at(MONDAY, 8)
 
 
 async def kitchen_worker(app) -> Chat:
-    async with transaction(app.maker) as session:
-        await staff.add(session, "console", "食堂小刘", 1)
+    await make_staff(app, "食堂小刘")
     worker = Chat(app, "食堂小刘")
     await worker.say("你好", received_at=MORNING)
     return worker

@@ -11,9 +11,9 @@ from handlers.polls.create import _skip_rule
 from handlers.polls.results import _text_lines
 from handlers.polls.rules import Answer, Problem, read_answer
 from storage.models import PollQuestion, QuestionKind, Resident
-from tests.conftest import Chat
-from tests.handlers.polls.test_polls import SKIPPING, answers_of, make_poll, resident
-from tests.jobs import test_polls as J
+from tests.support import poll_jobs
+from tests.support.chat import Chat
+from tests.support.polls import SKIPPING, answers_of, make_poll, resident
 
 
 def two(first: str, second: str) -> PollQuestion:
@@ -83,31 +83,37 @@ async def test_an_invitation_shows_no_number_to_type_on_the_console(app) -> None
 
 
 async def test_closing_before_it_opens_cancels_it(app) -> None:
-    await J.setup(app)
-    poll_id = await J.make_poll(app)  # opens at OPENS, results published at closing
+    await poll_jobs.setup(app)
+    poll_id = await poll_jobs.make_poll(app)  # opens at OPENS, results published at closing
     worker = Chat(app, "staff1")
-    await worker.say("你好", received_at=J.CREATED)
-    said = await worker.text(f"/pollclose {poll_id}", received_at=J.CREATED)
+    await worker.say("你好", received_at=poll_jobs.CREATED)
+    said = await worker.text(f"/pollclose {poll_id}", received_at=poll_jobs.CREATED)
     assert "还没开始,已取消" in said
-    for at in (J.CREATED + J.MINUTE, J.OPENS, J.OPENS + J.MINUTE):
-        await J.tick(app, at)
-    assert await J.all_broadcasts(app) == []  # neither an invitation nor "results"
+    for at in (
+        poll_jobs.CREATED + poll_jobs.MINUTE,
+        poll_jobs.OPENS,
+        poll_jobs.OPENS + poll_jobs.MINUTE,
+    ):
+        await poll_jobs.tick(app, at)
+    assert await poll_jobs.all_broadcasts(app) == []  # neither an invitation nor "results"
 
 
 async def test_extending_after_the_reminder_reminds_again_with_the_new_time(app) -> None:
-    await J.setup(app)
-    poll_id = await J.make_poll(app)
-    await J.tick(app, J.OPENS)
-    await J.tick(app, J.REMIND_AT)
+    await poll_jobs.setup(app)
+    poll_id = await poll_jobs.make_poll(app)
+    await poll_jobs.tick(app, poll_jobs.OPENS)
+    await poll_jobs.tick(app, poll_jobs.REMIND_AT)
     worker = Chat(app, "staff1")
-    when = J.REMIND_AT + J.MINUTE
+    when = poll_jobs.REMIND_AT + poll_jobs.MINUTE
     await worker.say("你好", received_at=when)
     said = await worker.text(f"/pollextend {poll_id} 12月4日 18:00", received_at=when)
     assert "延期到 12月4日" in said
-    new_close = datetime(2026, 12, 4, 18, 0, tzinfo=J.ZONE)
+    new_close = datetime(2026, 12, 4, 18, 0, tzinfo=poll_jobs.ZONE)
     for at in (new_close - timedelta(days=1), new_close - timedelta(hours=2)):
-        await J.tick(app, at)
-    reminders = [b for b in await J.all_broadcasts(app) if b.audience["kind"] == "poll_pending"]
+        await poll_jobs.tick(app, at)
+    reminders = [
+        b for b in await poll_jobs.all_broadcasts(app) if b.audience["kind"] == "poll_pending"
+    ]
     assert len(reminders) == 2 and "12月4日" in reminders[1].text
 
 

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.channels.plaintext import render
-from handlers.polls.specs import read_spec, to_rows
-from storage import communities
 from storage import polls as store
-from storage.engine import transaction
-from storage.models import Poll, PollAnswer, PollQuestion, PollResponse, Resident
-from tests.conftest import Chat
-
-ZONE = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2025, 11, 3, 10, 0, tzinfo=ZONE)  # a Monday morning
-WEEK = timedelta(days=7)
+from storage.models import Poll, PollAnswer, PollQuestion, PollResponse
+from tests.support import ZONE
+from tests.support.chat import make_staff
+from tests.support.polls import (
+    NOW,
+    RATING,
+    SKIPPING,
+    Person,
+    answers_of,
+    community,
+    make_poll,
+    resident,
+)
 
 SINGLE = {"text": "二楼最想先做成什么?", "options": ["健身房", "图书室", "老年食堂", "儿童游乐室"]}
 MULTI = {
@@ -29,80 +30,14 @@ MULTI = {
     "other": True,
     "max": 2,
 }
-RATING = {"text": "您对现在的服务中心满意吗?", "kind": "rating"}
 QUESTIONNAIRE = [SINGLE, MULTI, RATING]
 
 
-class Person(Chat):
-    """A Chat whose messages arrive at ``at`` (the dispatcher's "now")."""
-
-    def __init__(self, app, user: str, channel: str = "console", at: datetime = NOW) -> None:
-        super().__init__(app, user, channel)
-        self.at = at
-
-    async def say(self, text: str = "", **fields):
-        fields.setdefault("received_at", self.at)
-        return await super().say(text, **fields)
-
-    async def shown(self, text: str = "", **fields) -> str:
-        """What the person reads on a channel without buttons (choices as numbers)."""
-        return "\n".join(render(r) for r in await self.say(text, **fields))
-
-    async def buttons(self, text: str = "", **fields) -> tuple[str, list[str]]:
-        """The replies' text and the payloads of their buttons."""
-        replies = await self.say(text, **fields)
-        data = [b.data for r in replies for row in r.buttons for b in row]
-        return "\n".join(r.text for r in replies), data
-
-
-async def community(app, slug: str = "default", name: str = "阳光花园") -> int:
-    async with transaction(app.maker) as session:
-        if slug == "default":
-            return (await communities.ensure_default(session, name)).id
-        return (await communities.add(session, slug, name)).id
-
-
-async def make_poll(
-    app,
-    questions: list[dict[str, Any]],
-    *,
-    title: str = "服务中心二楼做什么",
-    at: datetime = NOW,
-    closes: datetime | None = None,
-    community_id: int | None = None,
-    **fields: Any,
-) -> tuple[int, list[int]]:
-    """Store a poll as a definition is read (read_spec, to_rows); return its id and questions'."""
-    raw = {"title": title, "closes": closes or at + WEEK, "question": questions, **fields}
-    if community_id is None:
-        community_id = await community(app)
-    poll, rows = to_rows(read_spec(raw), community_id, ZONE, at, "console:小王")
-    async with transaction(app.maker) as session:
-        await store.create(session, poll, rows)
-        return poll.id, [q.id for q in rows]
-
-
-async def resident(
-    app, name: str, channel: str = "console", at: datetime = NOW, **fields: Any
-) -> Person:
-    """A resident who has said hello (joined, privacy notice read), with some fields set."""
-    person = Person(app, name, channel, at)
-    await person.say("你好", start_payload="c-default")
-    if fields:
-        async with transaction(app.maker) as session:
-            me = await session.scalar(select(Resident).where(Resident.display_name == name))
-            for key, value in fields.items():
-                setattr(me, key, value)
-    return person
-
-
 async def staff_member(app, name: str = "小王", community_id: int | None = None) -> Person:
-    from storage import staff
 
     if community_id is None:
         community_id = await community(app)
-    async with transaction(app.maker) as session:
-        await staff.add(session, "console", name, community_id)
+    await make_staff(app, name, community_id=community_id)
     person = Person(app, name)
     await person.say("你好")
     return person
@@ -126,19 +61,6 @@ async def stored(app, poll_id: int | None = None) -> tuple[list[tuple], list[tup
                 for a in await session.scalars(answers)
             ],
         )
-
-
-async def answers_of(app, poll_id: int, name: str) -> dict[int, tuple]:
-    """A resident's answers by question position: (choices, rating, text, skipped)."""
-    async with app.read_maker() as session:
-        rows = await session.execute(
-            select(PollQuestion.position, PollAnswer)
-            .join(PollAnswer, PollAnswer.question_id == PollQuestion.id)
-            .join(PollResponse, PollResponse.id == PollAnswer.response_id)
-            .join(Resident, Resident.id == PollResponse.resident_id)
-            .where(PollResponse.poll_id == poll_id, Resident.display_name == name)
-        )
-        return {p: (list(a.choices), a.rating, a.text, a.skipped) for p, a in rows}
 
 
 async def responses(app, poll_id: int) -> list[tuple[str, bool]]:
@@ -329,16 +251,6 @@ async def test_asking_again_after_completing_keeps_one_response(app) -> None:
 
 
 # Skip rules ---------------------------------------------------------------------------------
-
-SKIPPING = [
-    {"text": "您家有车吗?", "options": ["有", "没有"]},
-    {
-        "text": "车停在哪里?",
-        "options": ["地下车库", "路边"],
-        "skip_if": {"question": 1, "option": 2},
-    },
-    RATING,
-]
 
 
 async def test_a_skip_rule_goes_straight_past_the_question(app) -> None:

@@ -9,7 +9,7 @@ from storage import suggestions as store
 from storage.engine import transaction
 from storage.models import Resident
 from storage.scoping import Scope
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 async def _two_communities(app) -> tuple[int, int]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage import staff
-from storage.engine import transaction
 from storage.models import AuditLog, OutboxMessage, Resident
-from tests.conftest import Chat
+from tests.support.chat import Chat, make_staff
 
 
 async def resident(app) -> Resident:
@@ -69,8 +67,7 @@ async def test_declining_and_deleting(app) -> None:
 
 
 async def test_staff_see_the_phone_with_a_suggestion(app) -> None:
-    async with transaction(app.maker) as session:
-        await staff.add(session, "console", "小王", 1)
+    await make_staff(app, "小王")
     chat = Chat(app, "张阿姨")
     await chat.say("/phone")
     await chat.say("同意")

@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import inspect, select, text
 
 from storage.models import AuditLog, MealOrder, OutboxMessage, Registration
-from tests.handlers.activities.test_signup import add, coming, statuses
-from tests.handlers.canteen.test_orders import MONDAY, at, publish
+from tests.support.activities import add, coming, statuses
+from tests.support.canteen import MONDAY, at, publish
 from tests.support.chat import make_staff, resident, suggestions
 
 NAME, PHONE, DOOR = "王五乙", "13800138000", "3栋2单元502"
@@ -144,8 +144,8 @@ async def test_refusals_and_staff_actions_are_audited(app) -> None:
 async def test_an_anonymous_poll_keeps_no_one_s_door_or_id_once_it_is_over(app) -> None:
     from bot.jobs.polls import poll_tick
     from storage.models import PollResponse
-    from tests.handlers.polls.test_polls import NOW, RATING, WEEK, make_poll
-    from tests.handlers.polls.test_polls import resident as poll_resident
+    from tests.support.polls import NOW, RATING, WEEK, make_poll
+    from tests.support.polls import resident as poll_resident
 
     poll_id, _ = await make_poll(
         app, [RATING], title="物业满意度", anonymous=True, per_household=True

@@ -6,7 +6,7 @@ import pytest
 
 from nlp.profile import facts
 from storage.engine import transaction
-from tests.handlers.canteen.test_orders import MONDAY, at, publish
+from tests.support.canteen import MONDAY, at, publish
 from tests.support.chat import make_staff, profile_of, resident, suggestions
 
 EIGHT = at(MONDAY, 8)

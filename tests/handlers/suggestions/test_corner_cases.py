@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.delivery.sender import deliver_due
 from bot.jobs import suggestions as jobs
 from handlers.types import Incoming
-from storage import outbox, staff
+from storage import outbox
 from storage.engine import transaction
 from storage.models import (
     ConversationState,
@@ -20,13 +20,7 @@ from storage.models import (
     SuggestionSupporter,
 )
 from storage.types import utcnow
-from tests.conftest import Chat
-
-
-async def _staff(app, name: str = "小王") -> Chat:
-    async with transaction(app.maker) as session:
-        await staff.add(session, "console", name, 1)
-    return Chat(app, name)
+from tests.support.chat import Chat, make_staff
 
 
 async def _suggestion(app, number: int) -> Suggestion:
@@ -35,7 +29,7 @@ async def _suggestion(app, number: int) -> Suggestion:
 
 
 async def test_a_resolution_does_not_interrupt_a_handoff(app) -> None:
-    staff_chat = await _staff(app)
+    staff_chat = await make_staff(app)
     resident = Chat(app, "王阿姨")
     await resident.say("楼道灯坏了")
     await resident.say("转人工")
@@ -47,7 +41,7 @@ async def test_a_resolution_does_not_interrupt_a_handoff(app) -> None:
 
 
 async def test_a_command_at_the_reply_prompt_is_not_sent_to_residents(app) -> None:
-    staff_chat = await _staff(app)
+    staff_chat = await make_staff(app)
     await Chat(app, "居民").say("楼道灯坏了")
     await staff_chat.say("/reply 1")
     assert "待处理建议" in await staff_chat.text("/open")
@@ -91,7 +85,7 @@ async def test_supported_suggestion_cannot_be_withdrawn_and_merging_moves_suppor
 
 
 async def test_rating_again_after_a_reopen(app) -> None:
-    staff_chat = await _staff(app)
+    staff_chat = await make_staff(app)
     resident = Chat(app, "甲")
     await resident.say("楼道灯坏了")
     await staff_chat.say("/resolve 1")
@@ -102,7 +96,7 @@ async def test_rating_again_after_a_reopen(app) -> None:
 
 
 async def test_close_tells_the_residents(app) -> None:
-    staff_chat = await _staff(app)
+    staff_chat = await make_staff(app)
     await Chat(app, "甲").say("希望建个游泳池")
     assert "已告知" in await staff_chat.text("/close 1 暂无条件建设")
     async with app.read_maker() as session:
@@ -114,7 +108,7 @@ async def test_close_tells_the_residents(app) -> None:
 
 
 async def test_forget_during_a_handoff_closes_it_and_leaves_no_trace(app) -> None:
-    staff_chat = await _staff(app)
+    staff_chat = await make_staff(app)
     resident = Chat(app, "王阿姨")
     await resident.say("楼道灯坏了")
     await resident.say("转人工")
@@ -133,7 +127,7 @@ async def test_forget_during_a_handoff_closes_it_and_leaves_no_trace(app) -> Non
 
 
 async def test_huge_numbers_get_a_kind_answer(app) -> None:
-    staff_chat = await _staff(app)
+    staff_chat = await make_staff(app)
     assert "用法" in await staff_chat.text("/reply 99999999999999999999 你好")
     assert "没有找到您的编号" in await Chat(app, "甲").text("撤回 99999999999999999999")
 
@@ -147,7 +141,7 @@ async def test_moving_with_a_single_community(app) -> None:
 
 
 async def test_open_shows_the_true_count_in_local_time(app) -> None:
-    staff_chat = await _staff(app)
+    staff_chat = await make_staff(app)
     for i in range(23):
         await app.dispatcher.handle(Incoming("console", f"r{i}", f"第{i}号楼的路灯坏了"))
     async with transaction(app.maker) as session:
@@ -188,7 +182,7 @@ async def test_failed_sends_are_retried_for_a_day(app) -> None:
 
 
 async def test_idle_handoffs_are_closed_by_housekeeping(app) -> None:
-    await _staff(app)
+    await make_staff(app)
     resident = Chat(app, "甲")
     await resident.say("转人工")
     async with transaction(app.maker) as session:

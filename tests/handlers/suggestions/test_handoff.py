@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from handlers.types import Incoming
-from storage import staff
 from storage.engine import transaction
 from storage.models import (
     ChannelAccount,
@@ -15,7 +14,7 @@ from storage.models import (
     Resident,
     Suggestion,
 )
-from tests.conftest import Chat
+from tests.support.chat import Chat, make_staff
 
 
 async def test_forget_after_confirmation_keeps_suggestions_anonymised(app) -> None:
@@ -40,8 +39,7 @@ async def test_forget_after_confirmation_keeps_suggestions_anonymised(app) -> No
 
 
 async def test_handoff_to_staff_and_back(app) -> None:
-    async with transaction(app.maker) as session:
-        await staff.add(session, "console", "小王", 1)
+    await make_staff(app, "小王")
     resident = Chat(app, "王阿姨")
     await resident.say("你好")
     assert "已为您转接社区工作人员" in await resident.text("转人工")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from storage import staff as staff_store
-from storage.engine import transaction
 from storage.models import OutboxMessage, Suggestion, SuggestionRating, SuggestionSupporter
-from tests.conftest import Chat
+from tests.support.chat import Chat, make_staff
 
 PARKING = "私家车越来越多,要规划好停车位,不能停得横七竖八的。"
 
@@ -21,11 +19,6 @@ async def _outbox(app, recipient: str) -> list[OutboxMessage]:
     async with app.read_maker() as session:
         stmt = select(OutboxMessage).where(OutboxMessage.recipient == recipient)
         return list(await session.scalars(stmt.order_by(OutboxMessage.id)))
-
-
-async def _make_staff(app, name: str) -> None:
-    async with transaction(app.maker) as session:
-        await staff_store.add(session, "console", name, 1)
 
 
 async def test_first_message_is_stored_numbered_and_classified(app) -> None:
@@ -90,7 +83,7 @@ async def test_different_problem_of_same_topic_is_not_offered(app) -> None:
 
 
 async def test_staff_reply_resolve_and_rating_reach_author_and_supporters(app) -> None:
-    await _make_staff(app, "小王")
+    await make_staff(app, "小王")
     staff = Chat(app, "小王")
     await Chat(app, "赵先生").say("小区停车位太少了,晚上回来没地方停车")
     supporter = Chat(app, "钱女士")
@@ -120,7 +113,7 @@ async def test_staff_reply_resolve_and_rating_reach_author_and_supporters(app) -
 
 
 async def test_staff_commands_check_input(app) -> None:
-    await _make_staff(app, "小王")
+    await make_staff(app, "小王")
     staff = Chat(app, "小王")
     assert "用法:/reply" in await staff.text("/reply")
     assert "没有找到编号 99" in await staff.text("/reply 99 你好")
@@ -135,7 +128,7 @@ async def test_staff_commands_check_input(app) -> None:
 
 
 async def test_urgent_message_gets_numbers_at_once_and_alerts_staff(app) -> None:
-    await _make_staff(app, "小王")
+    await make_staff(app, "小王")
     replies = await Chat(app, "刘奶奶").say("电梯困人了,我被关在3栋电梯里")
     assert "110" in replies[1].text and "119" in replies[1].text and "120" in replies[1].text
     assert "警铃" in replies[1].text
