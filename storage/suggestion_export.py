@@ -161,7 +161,7 @@ async def export_rows(
 # Python writers in bot/files/suggestions.py make of ``stream_export_rows``
 # (tests/cli/test_suggestions_export.py compares them). The SQL below spells out, value by
 # value, how Python prints each one.
-# As bot.files.suggestions.spreadsheet_safe:
+# As bot.files.spreadsheet.spreadsheet_safe:
 _FORMULA_STARTS = "('=', '+', '-', '@', E'\\t', E'\\r')"
 _MEAN = "round(s.rating_total::numeric / nullif(s.rating_count, 0), 2)"
 # Numbers as text, as str() prints them in Python (the CSV cell, the JSON number).

@@ -72,7 +72,8 @@ def polls_export(
         from zoneinfo import ZoneInfo
 
         from bot.files.activities import write_roster
-        from bot.files.polls import export_table, xlsx_text
+        from bot.files.polls import export_table
+        from bot.files.spreadsheet import xlsx_text
         from storage import polls
 
         linli = await open_linli(create_default=False)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.files.suggestions import safe_row, spreadsheet_safe
+from bot.files.spreadsheet import safe_row, spreadsheet_safe
 from handlers.activities.rules import MAX_CAPACITY, MAX_SLOT_CAPACITY
 from nlp.dates import MAX_AHEAD
 from storage import activities as store

@@ -126,17 +126,6 @@ async def export_table(
     return fields, rows
 
 
-def xlsx_text(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return rows without the control characters an .xlsx file cannot hold."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    # Residents' messages may carry them (pasted text); openpyxl refuses the whole file.
-    return [
-        {k: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for k, v in row.items()}
-        for row in rows
-    ]
-
-
 async def list_lines(
     session: AsyncSession, scope: Scope, zone: ZoneInfo, year: int, limit: int
 ) -> list[str]:

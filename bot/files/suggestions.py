@@ -1,4 +1,4 @@
-"""Write exported rows as CSV or JSON lines."""
+"""Residents' suggestions exported as CSV or JSON lines, streamed from the database."""
 
 from __future__ import annotations
 
@@ -9,31 +9,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from bot.files.spreadsheet import spreadsheet_safe
 from storage import suggestion_export as store
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from storage.scoping import Scope
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """Keep text such as "=HYPERLINK(...)" text in a spreadsheet, never a formula.
-
-    Residents write the names, notes and suggestions exported here; a cell starting with one of
-    these characters would run as a formula when staff open the file. (The PostgreSQL export
-    does the same in SQL: storage.suggestions._FORMULA_STARTS.)
-    """
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def safe_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Return a row with every text cell made spreadsheet-safe."""
-    return {key: spreadsheet_safe(value) for key, value in row.items()}
 
 
 @contextmanager

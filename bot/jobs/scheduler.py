@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
 from bot.delivery.sender import ChannelSender
-from bot.jobs import suggestions as jobs
+from bot.jobs import suggestions as suggestion_jobs
 from bot.jobs.activities import activity_tick
 from bot.jobs.broadcasts import MassSend, broadcast_tick
 from bot.jobs.canteen import daily_prompts, kitchen_lists, place_standing_orders
@@ -49,7 +49,7 @@ def build(app: App, senders: dict[str, ChannelSender], start_now: bool = True) -
     )
     if config.staff.alerts == "digest":
         scheduler.add_job(
-            jobs.staff_digest,
+            suggestion_jobs.staff_digest,
             "interval",
             minutes=config.staff.digest_minutes,
             args=[app.maker, tuple(config.staff.operators)],
@@ -57,7 +57,12 @@ def build(app: App, senders: dict[str, ChannelSender], start_now: bool = True) -
             **common,
         )
     scheduler.add_job(
-        jobs.housekeeping, "interval", hours=1, args=[app.maker], id="housekeeping", **common
+        suggestion_jobs.housekeeping,
+        "interval",
+        hours=1,
+        args=[app.maker],
+        id="housekeeping",
+        **common,
     )
     scheduler.add_job(
         activity_tick,

@@ -1,4 +1,7 @@
-"""Scheduled jobs. Each looks for due work in the database, so running twice does nothing new."""
+"""Suggestions and housekeeping on a clock: the staff digest, and clearing what is old.
+
+Each job looks for due work in the database, so running twice does nothing new.
+"""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.app import open_app
 from bot.jobs import scheduler
-from bot.jobs import suggestions as jobs
+from bot.jobs import suggestions as suggestion_jobs
 from storage.engine import transaction
 from storage.models import ConversationState, OutboxMessage, Suggestion
 from tests.support.chat import Chat, make_config, make_staff
@@ -22,8 +22,8 @@ async def test_digest_mode_sends_one_message_and_runs_once(sqlite_url: str) -> N
         await Chat(app, "乙").say("垃圾桶满了")
         async with app.read_maker() as session:
             assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
-        assert await jobs.staff_digest(app.maker, ()) == 2
-        assert await jobs.staff_digest(app.maker, ()) == 0  # nothing new: nothing sent
+        assert await suggestion_jobs.staff_digest(app.maker, ()) == 2
+        assert await suggestion_jobs.staff_digest(app.maker, ()) == 0  # nothing new: nothing sent
         async with app.read_maker() as session:
             [digest] = list(await session.scalars(select(OutboxMessage)))
             assert (
@@ -48,7 +48,7 @@ async def test_housekeeping_drops_expired_steps(app) -> None:
     async with transaction(app.maker) as session:
         state = await session.get(ConversationState, ("console", "甲"))
         state.expires_at -= timedelta(days=1)
-    await jobs.housekeeping(app.maker)
+    await suggestion_jobs.housekeeping(app.maker)
     async with app.read_maker() as session:
         assert await session.get(ConversationState, ("console", "甲")) is None
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.delivery.sender import deliver_due
-from bot.jobs import suggestions as jobs
+from bot.jobs import suggestions as suggestion_jobs
 from handlers.types import Incoming
 from storage import outbox
 from storage.engine import transaction
@@ -188,7 +188,7 @@ async def test_idle_handoffs_are_closed_by_housekeeping(app) -> None:
     async with transaction(app.maker) as session:
         state = await session.get(ConversationState, ("console", "甲"))
         state.expires_at -= timedelta(hours=3)
-    await jobs.housekeeping(app.maker)
+    await suggestion_jobs.housekeeping(app.maker)
     async with app.read_maker() as session:
         [handoff] = list(await session.scalars(select(Handoff)))
     assert handoff.closed_at is not None
