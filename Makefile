@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PEER := tests/peers/telegram/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test test-quick check lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,21 @@ $(PEER): tests/peers/telegram/package-lock.json
 run: $(STAMP)
 	$(BIN)/linli run --demo-if-empty
 
-test: $(STAMP) $(PEER)
+# Tests run in parallel workers, each with its own PostgreSQL database and SQLite files.
+WORKERS ?= 4
+
+test: check $(PEER)
+	$(BIN)/python -m pytest -n $(WORKERS)
+
+# The edit loop: SQLite only, no end-to-end peers or processes.
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not e2e and not postgres"
+
+# Every static check: lint, format, types.
+check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/mypy
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

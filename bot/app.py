@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Config
 from bot.files.media import forgetter
-from handlers import ROUTERS
+from handlers import routers
 from handlers.broadcasts.rules import QuietHours
 from handlers.canteen.rules import CanteenRules
 from handlers.charts import Chart, DrawChart
@@ -105,5 +105,5 @@ async def open_app(config: Config, *, migrate: bool = True, create_default: bool
     except BaseException:
         await engine.dispose()
         raise
-    dispatcher = Dispatcher(maker, ROUTERS, handler_settings(config))
+    dispatcher = Dispatcher(maker, routers(), handler_settings(config))
     return App(config, engine, maker, session_factory(engine, read_only=True), dispatcher)

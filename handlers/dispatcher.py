@@ -83,7 +83,7 @@ class Dispatcher:
                 clash = set(table) & set(entries)
                 if clash:
                     raise ValueError(f"router {router.name} registers {sorted(clash)} again")
-                table.update(entries)  # type: ignore[attr-defined]
+                table.update(entries)  # type: ignore[arg-type]  # each table with its own kind
         self._phrases = [(re.compile(p), h) for p, h in self.phrases.items()]
         self._command_names = frozenset(self.commands)
         # Chinese commands are matched at the start of a message, longest name first:
@@ -180,27 +180,24 @@ class Dispatcher:
             )
         if speaker is None:
             name = (incoming.display_name or "").replace("\x00", "").strip()[:100] or None
-            ctx.resident = await residents.create(
+            resident = await residents.create(
                 session, incoming.channel, incoming.user_id, display_name=name
             )
         else:
-            ctx.resident, ctx.community, ctx.state = (
-                speaker.resident,
-                speaker.community,
-                speaker.state,
-            )
-        if ctx.resident.privacy_noticed_at is None:
-            ctx.resident.privacy_noticed_at = now
+            resident, ctx.community, ctx.state = speaker.resident, speaker.community, speaker.state
+        ctx.resident = resident
+        if resident.privacy_noticed_at is None:
+            resident.privacy_noticed_at = now
             ctx.replies_prefix.append(Reply(texts.PRIVACY_NOTICE))
-        if ctx.resident.community_id is None and ctx.staff_scope is not None:
+        if resident.community_id is None and ctx.staff_scope is not None:
             # Staff belong where they work; they are not asked to pick a community first.
             home = ctx.staff_community_id
             if home is None:
                 found = await staff_store.communities_in(session, ctx.staff_scope)
                 home = found[0].id if found else None
-            ctx.resident.community_id = home
-        if ctx.resident.community_id is not None and ctx.community is None:
-            ctx.community = await communities.get(session, ctx.resident.community_id)
+            resident.community_id = home
+        if resident.community_id is not None and ctx.community is None:
+            ctx.community = await communities.get(session, resident.community_id)
         return ctx
 
     async def _route(self, ctx: Context) -> list[Reply] | None:

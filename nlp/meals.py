@@ -45,8 +45,8 @@ def quantity(text: str) -> int:
         value = chinese_number(match.group(1))
         if value is not None:
             return value
-    match = _BARE_QUANTITY.search(text)
-    if match and (value := chinese_number(match.group(1))) is not None:
+    bare = _BARE_QUANTITY.search(text)
+    if bare and (value := chinese_number(bare.group(1))) is not None:
         return value
     # "来俩", "午饭 俩": 俩 is two of whatever is ordered.
     return 2 if _COUPLE.search(text) or "俩" in text else 1

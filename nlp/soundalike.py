@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import cache
 
-from pypinyin import Style, pinyin
-from pypinyin.pinyin_dict import pinyin_dict
-
 _TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 
 
@@ -33,9 +30,20 @@ def _fold(syllable: str) -> str:
 
 
 @cache
+def _readings() -> dict[int, str]:
+    """Return pypinyin's readings by code point, loaded on first use.
+
+    A command line that never reads a resident's words does not pay for the dictionaries.
+    """
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return pinyin_dict
+
+
+@cache
 def sounds(char: str) -> frozenset[str]:
     """Return every folded reading of a character (its own self for anything not Chinese)."""
-    raw = pinyin_dict.get(ord(char))
+    raw = _readings().get(ord(char))
     if raw is None:
         return frozenset({char})
     return frozenset(_fold(r) for r in raw.split(","))
@@ -44,7 +52,7 @@ def sounds(char: str) -> frozenset[str]:
 @cache
 def main_reading(char: str) -> str:
     """Return the first (most common) reading of a character, without tones."""
-    raw = pinyin_dict.get(ord(char))
+    raw = _readings().get(ord(char))
     return raw.split(",")[0].translate(_TONES) if raw else char
 
 
@@ -54,6 +62,8 @@ def word_readings(word: str) -> tuple[frozenset[str], ...]:
     Both the reading in that word (着火: zhao huo) and the character's usual one count:
     流血 is liu xie in the dictionary and liu xue in most mouths.
     """
+    from pypinyin import Style, pinyin
+
     in_word = [r[0] for r in pinyin(word, style=Style.NORMAL)]
     return tuple(frozenset({r, main_reading(c)}) for r, c in zip(in_word, word, strict=True))
 

@@ -13,8 +13,12 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+from nlp.features import Features
 from nlp.linear import LinearModel
 from nlp.resources import data_path, model_path
+
+# A model's features of a text (the words, pairs and cues the weights are for).
+Featurize = Callable[[str], Features]
 
 # Features whose weights are all below this are dropped from the shipped model.
 PRUNE = 0.2
@@ -32,7 +36,7 @@ def read_tsv(path: Path) -> list[tuple[str, str]]:
 
 
 def fit(
-    rows: list[tuple[str, str]], featurize: Callable, labels: list[str], c: float
+    rows: list[tuple[str, str]], featurize: Featurize, labels: list[str], c: float
 ) -> LinearModel:
     """Fit a multinomial logistic regression and return it as a LinearModel."""
     from scipy.sparse import csr_matrix
@@ -62,14 +66,14 @@ def fit(
     return LinearModel(labels, [float(b) for b in bias], weights)
 
 
-def accuracy(model: LinearModel, rows: list[tuple[str, str]], featurize: Callable) -> float:
+def accuracy(model: LinearModel, rows: list[tuple[str, str]], featurize: Featurize) -> float:
     """Return the share of rows whose label the model predicts."""
     hits = sum(model.predict(featurize(text).names).label == label for label, text in rows)
     return hits / len(rows)
 
 
 def cross_validate(
-    rows: list[tuple[str, str]], featurize: Callable, labels: list[str], c: float, k: int
+    rows: list[tuple[str, str]], featurize: Featurize, labels: list[str], c: float, k: int
 ) -> float:
     """Return k-fold cross-validated accuracy (deterministic, stratified by position)."""
     correct = 0
@@ -100,7 +104,7 @@ def urgent_rows() -> list[tuple[str, str]]:
     return rows + [r for r in rows if r[0] == "urgent"] * 3 + ordinary
 
 
-def _task(name: str) -> tuple[Callable, list[str], str, str, float]:
+def _task(name: str) -> tuple[Featurize, list[str], str, str, float]:
     if name == "urgent":
         from nlp import urgent
 

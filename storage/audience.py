@@ -89,7 +89,7 @@ def not_opted_out(kind: str) -> ColumnElement[bool]:
     return ~exists(opted)
 
 
-def household_sql() -> ColumnElement[str]:
+def household_sql() -> ColumnElement[str | None]:
     """Return a resident's household key in SQL (as storage.polls.household_of writes it)."""
     unit = func.coalesce(Resident.unit, "")
     return "h" + Resident.building + "-" + unit + "-" + Resident.room

@@ -33,14 +33,14 @@ from storage.models import (
 )
 from storage.outbox import FAN_OUT_COLUMNS
 from storage.scoping import Scope
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, rows_changed
 
 KIND = "broadcast"  # the outbox kind of a broadcast's deliveries
 
 
 def recipients(
     scope: Scope, audience: dict[str, Any], kind: str, urgent: bool, year: int
-) -> Select[Any]:
+) -> Select[str, str, int, int | None]:
     """Return the SELECT of (channel, external id, resident id, community id) to address.
 
     Active residents of the scope in the audience, on every account they have, except those
@@ -109,7 +109,7 @@ async def fan_out(
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(OutboxMessage).from_select(columns, rows).on_conflict_do_nothing()
     result = await session.execute(stmt)
-    written = result.rowcount or 0
+    written = rows_changed(result)
     broadcast.status = BroadcastStatus.SENDING
     broadcast.fanned_out_at = now
     broadcast.recipients = written
@@ -182,7 +182,7 @@ async def stop_pending(session: AsyncSession, broadcast_id: int) -> int:
         )
         .values(status=OutboxStatus.CANCELLED, error="called off by staff")
     )
-    return result.rowcount or 0
+    return rows_changed(result)
 
 
 async def for_cancelling(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
@@ -215,7 +215,7 @@ async def hold(session: AsyncSession, broadcast_id: int, channel: str, until: da
         )
         .values(not_before=until)
     )
-    return result.rowcount or 0
+    return rows_changed(result)
 
 
 async def waiting_for_mass(session: AsyncSession) -> list[Broadcast]:

@@ -18,7 +18,7 @@ from storage.models import (
     Resident,
     StandingOrder,
 )
-from storage.types import utcnow
+from storage.types import rows_changed, utcnow
 
 
 async def menus_of(session: AsyncSession, community_id: int, day: date) -> dict[str, Menu]:
@@ -143,7 +143,7 @@ async def job_done(session: AsyncSession, name: str) -> bool:
 async def forget_jobs(session: AsyncSession, before: datetime) -> int:
     """Delete the marks of work done before ``before`` (no job looks that far back)."""
     result = await session.execute(delete(JobMark).where(JobMark.done_at < before))
-    return result.rowcount or 0
+    return rows_changed(result)
 
 
 async def claim_job(session: AsyncSession, name: str) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert
 from storage.models import ConversationState
+from storage.types import rows_changed
 
 
 async def save(
@@ -68,4 +69,4 @@ async def purge_expired(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(
         delete(ConversationState).where(ConversationState.expires_at <= now)
     )
-    return result.rowcount or 0
+    return rows_changed(result)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState, Handoff
 from storage.scoping import Scope
+from storage.types import rows_changed
 
 
 async def open_for(
@@ -71,4 +72,4 @@ async def close_abandoned(session: AsyncSession, talking_state: str, now: dateti
     result = await session.execute(
         update(Handoff).where(Handoff.closed_at.is_(None), ~still_talking).values(closed_at=now)
     )
-    return result.rowcount or 0
+    return rows_changed(result)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_once
 from storage.models import CallbackNonce
+from storage.types import rows_changed
 
 
 async def fresh(
@@ -35,4 +36,4 @@ async def fresh(
 async def forget_before(session: AsyncSession, before: datetime) -> int:
     """Delete pairs seen before ``before`` (refused by their timestamp anyway); return how many."""
     result = await session.execute(delete(CallbackNonce).where(CallbackNonce.seen_at < before))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_changed(result)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Broadcast, OutboxMessage, OutboxStatus, StaffMember
-from storage.types import UTCDateTime, utcnow
+from storage.types import UTCDateTime, rows_changed, table_of, utcnow
 
 # The columns an INSERT … SELECT of outbox rows fills, in order (staff alerts, broadcasts).
 FAN_OUT_COLUMNS = [
@@ -113,7 +113,7 @@ def _to_staff(operator_count: int) -> Any:
         bindparam("now", type_=UTCDateTime()),
         bindparam("now", type_=UTCDateTime()),
     ).select_from(recipients)
-    return insert(OutboxMessage.__table__).from_select(FAN_OUT_COLUMNS, rows)
+    return insert(table_of(OutboxMessage)).from_select(FAN_OUT_COLUMNS, rows)
 
 
 async def enqueue_for_staff(
@@ -142,7 +142,7 @@ async def enqueue_for_staff(
     addressed = len(operators)
     for payload in payloads:
         result = await session.execute(_to_staff(len(operators)), {**params, "payload": payload})
-        addressed = len(operators) + (result.rowcount or 0)
+        addressed = len(operators) + rows_changed(result)
     await enqueue_many(
         session,
         [
@@ -240,7 +240,7 @@ async def mark_sent(
     """
     if not rows:
         return
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     stmt = (
         update(table)
         .where(
@@ -338,7 +338,7 @@ async def release_stale(session: AsyncSession, before: datetime, live_workers: A
         .where(stuck)
         .values(status=OutboxStatus.UNKNOWN, error="outcome unknown: its sender stopped")
     )
-    return result.rowcount or 0
+    return rows_changed(result)
 
 
 async def purge_finished(session: AsyncSession, before: datetime) -> int:
@@ -355,4 +355,4 @@ async def purge_finished(session: AsyncSession, before: datetime) -> int:
             OutboxMessage.status.in_(finished), OutboxMessage.created_at < before
         )
     )
-    return result.rowcount or 0
+    return rows_changed(result)

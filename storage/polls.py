@@ -228,7 +228,7 @@ async def completed_answers(
         .join(PollResponse, PollResponse.id == PollAnswer.response_id)
         .where(PollResponse.poll_id == poll_id, PollResponse.completed_at.is_not(None))
     )
-    return [tuple(row) for row in await session.execute(stmt)]  # type: ignore[misc]
+    return [tuple(row) for row in await session.execute(stmt)]
 
 
 async def export_rows(
@@ -277,7 +277,9 @@ async def to_remind(session: AsyncSession, now: datetime) -> list[int]:
     return [
         i
         for i, invited, closes in found
-        if invited <= closes - REMIND_BEFORE and invited <= now - INVITED_AT_LEAST
+        if invited is not None  # the query asks for invited polls only
+        and invited <= closes - REMIND_BEFORE
+        and invited <= now - INVITED_AT_LEAST
     ]
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedMessage
-from storage.types import utcnow
+from storage.types import rows_changed, table_of, utcnow
 
-_RECORD = insert(ProcessedMessage.__table__)
+_RECORD = insert(table_of(ProcessedMessage))
 
 
 async def record(
@@ -56,4 +56,4 @@ async def purge_before(session: AsyncSession, before: datetime) -> int:
     result = await session.execute(
         delete(ProcessedMessage).where(ProcessedMessage.created_at < before)
     )
-    return result.rowcount or 0
+    return rows_changed(result)

@@ -38,7 +38,7 @@ async def find_by_account(session: AsyncSession, channel: str, external_id: str)
 class Speaker:
     """Who sent a message: resident, community, pending step, and whether they hold staff rights."""
 
-    resident: Resident | None
+    resident: Resident
     community: Community | None
     state: ConversationState | None
     has_staff_grant: bool

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
-T = TypeVar("T", bound=tuple[Any, ...])
+Columns = TypeVarTuple("Columns")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Scope:
         """Tell whether a record of ``community_id`` is visible in this scope."""
         return self.community_ids is None or community_id in self.community_ids
 
-    def apply(self, stmt: Select[T], column: InstrumentedAttribute[Any]) -> Select[T]:
+    def apply(self, stmt: Select[*Columns], column: InstrumentedAttribute[Any]) -> Select[*Columns]:
         """Restrict a SELECT to this scope by its ``community_id`` column."""
         if self.community_ids is None:
             return stmt

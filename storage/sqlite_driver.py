@@ -82,9 +82,9 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
         return self._rowcount
 
     @property
-    def lastrowid(self) -> int | None:
+    def lastrowid(self) -> int | None:  # type: ignore[override]  # sqlite3 may say None
         """Return the rowid of the last inserted row."""
-        return self._lastrowid  # type: ignore[return-value]
+        return self._lastrowid
 
     def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         try:
@@ -115,7 +115,7 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
     """The stock adapted connection, with inline cursors, commits and rollbacks."""
 
     __slots__ = ()
-    _cursor_cls = InlineCursor
+    _cursor_cls = InlineCursor  # type: ignore[assignment]  # a cursor of its own kind
 
     def commit(self) -> None:
         """Commit on the calling thread."""
@@ -153,7 +153,7 @@ class SQLiteDialect_linli(SQLiteDialect_aiosqlite):
     supports_statement_cache = True
 
     @classmethod
-    def import_dbapi(cls) -> InlineDBAPI:  # type: ignore[override]
+    def import_dbapi(cls) -> InlineDBAPI:
         """Return the DBAPI shim."""
         return InlineDBAPI(__import__("aiosqlite"), __import__("sqlite3"))
 

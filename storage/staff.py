@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Community, StaffInvite, StaffMember, StaffPreference
 from storage.scoping import Scope
+from storage.types import rows_changed
 
 
 def split_account(account: str) -> tuple[str, str]:
@@ -145,7 +146,7 @@ async def redeem_invite(
         )
         .values(used_at=now, used_by=f"{channel}:{external_id}")
     )
-    if not taken.rowcount:
+    if not rows_changed(taken):
         return None
     invite = await session.get(StaffInvite, code)
     assert invite is not None

@@ -273,6 +273,7 @@ async def copy_export(
         "SELECT set_config('extra_float_digits', '1', true), set_config('jit', 'off', true)"
     )
     driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # an open asyncpg connection
 
     async def sink(data: bytes) -> None:
         write(convert(data))

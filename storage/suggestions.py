@@ -18,9 +18,9 @@ from storage.models import (
     SuggestionSupporter,
 )
 from storage.scoping import Scope
-from storage.types import UTCDateTime, utcnow
+from storage.types import UTCDateTime, table_of, utcnow
 
-_INSERT = insert(Suggestion.__table__).returning(Suggestion.__table__.c.id)
+_INSERT = insert(table_of(Suggestion)).returning(table_of(Suggestion).c.id)
 
 
 async def create(session: AsyncSession, **fields: Any) -> Suggestion:
@@ -68,7 +68,7 @@ async def similar_candidates(
     since: datetime,
     exclude_id: int,
     limit: int = 100,
-) -> list[Row[tuple[int, str, int | None]]]:
+) -> list[Row[int, str, int | None]]:
     """Return (id, terms, resident_id) of recent active suggestions of a topic."""
     params = {
         "community_id": community_id,

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_once
 from storage.models import OptOut, ResidentTag
+from storage.types import rows_changed
 
 
 async def tag(session: AsyncSession, resident_ids: list[int], name: str) -> int:
@@ -24,7 +25,7 @@ async def untag(session: AsyncSession, resident_ids: list[int], name: str) -> in
             ResidentTag.resident_id.in_(resident_ids), ResidentTag.tag == name
         )
     )
-    return result.rowcount or 0
+    return rows_changed(result)
 
 
 async def tags_of(session: AsyncSession, resident_id: int) -> list[str]:
@@ -43,7 +44,7 @@ async def opt_in(session: AsyncSession, resident_id: int, kind: str) -> bool:
     result = await session.execute(
         delete(OptOut).where(OptOut.resident_id == resident_id, OptOut.kind == kind)
     )
-    return bool(result.rowcount)
+    return bool(rows_changed(result))
 
 
 async def opted_out(session: AsyncSession, resident_id: int) -> set[str]:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime
+from sqlalchemy import CursorResult, DateTime, Result, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """Return how many rows an INSERT, UPDATE or DELETE changed (0 when the driver cannot say)."""
+    return cast(CursorResult[Any], result).rowcount or 0
+
+
+def table_of(model: type[Any]) -> Table:
+    """Return a model's Table (``__table__`` is typed as the wider FromClause)."""
+    return cast(Table, model.__table__)
 
 
 def utcnow() -> datetime:

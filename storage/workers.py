@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert
 from storage.models import SendPause, Worker
+from storage.types import rows_changed
 
 
 async def register(session: AsyncSession, worker: Worker) -> None:
@@ -20,7 +21,7 @@ async def register(session: AsyncSession, worker: Worker) -> None:
 async def beat(session: AsyncSession, worker_id: str, now: datetime) -> bool:
     """Record that a worker is alive; False if its row is gone (it was taken for dead)."""
     result = await session.execute(update(Worker).where(Worker.id == worker_id).values(seen_at=now))
-    return bool(result.rowcount)
+    return bool(rows_changed(result))
 
 
 async def leave(session: AsyncSession, worker_id: str) -> None:
@@ -36,7 +37,7 @@ def live(since: datetime) -> Any:
 async def forget_dead(session: AsyncSession, before: datetime) -> int:
     """Delete workers not seen for long (their rows were released long ago)."""
     result = await session.execute(delete(Worker).where(Worker.seen_at < before))
-    return result.rowcount or 0
+    return rows_changed(result)
 
 
 async def live_senders(session: AsyncSession, since: datetime) -> int:

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from bot.app import App
 from bot.channels.plaintext import render
-from bot.delivery.sender import deliver_due
+from bot.delivery.sender import ChannelSender, deliver_due
 from bot.terminal import visible
 from handlers.types import Incoming, Reply
 
@@ -43,7 +43,7 @@ async def chat(
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     interactive = stdin.isatty() if interactive is None else interactive
-    senders = {CHANNEL: ConsoleSender(out)}
+    senders: dict[str, ChannelSender] = {CHANNEL: ConsoleSender(out)}
 
     async def deliver() -> None:
         while await deliver_due(app.maker, senders, recipient=user):

@@ -59,7 +59,7 @@ def tag(
         fail("a tag has 1 to 30 characters")
 
     async def main() -> int:
-        from sqlalchemy import or_, select
+        from sqlalchemy import ColumnElement, or_, select
 
         from storage import tags
         from storage.engine import transaction
@@ -69,7 +69,7 @@ def tag(
         try:
             async with transaction(linli.maker) as session:
                 community_id = await community_or_default_id(session, community)
-                who = []
+                who: list[ColumnElement[bool]] = []
                 if resident:
                     who.append(Resident.id.in_(resident))
                 if building:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -65,7 +65,7 @@ def check_table_format(format: str, out: Path | None) -> None:
         fail("--format xlsx needs --out FILE")
 
 
-def run_async(make: Callable[[], Awaitable[Result]]) -> Result:
+def run_async(make: Callable[[], Coroutine[Any, Any, Result]]) -> Result:
     """Run a coroutine, turning config and database problems into clear errors."""
     from bot.config import ConfigError
     from storage.communities import InvalidSlug

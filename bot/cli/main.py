@@ -5,7 +5,7 @@ Heavy modules are imported inside commands, so ``linli --help`` starts fast.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -177,7 +177,7 @@ def demo() -> None:
     run_async(main)
 
 
-def _operator_scope():
+def _operator_scope() -> Any:
     from storage.scoping import Scope
 
     return Scope.operator()

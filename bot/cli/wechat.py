@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from bot.cli.common import (
@@ -19,7 +21,7 @@ wechat_app.add_typer(wechat_menu_app, name="menu")
 def wechat_menu_push() -> None:
     """Create the custom menu from [wechat] menu in the config (replacing the old one)."""
 
-    async def main() -> dict:
+    async def main() -> dict[str, Any]:
         from bot.channels.wechat.api import MenuRefused, push_menu
 
         config = load_config()

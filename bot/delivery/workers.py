@@ -229,7 +229,7 @@ async def share_pauses(
     PAUSE_POLL_SECONDS of another worker being told to wait. Looking costs a read (through
     ``read_maker``: on SQLite it takes no write lock); only a pause heard here is written.
     """
-    limiters = {n: s.limiter for n, s in senders.items() if hasattr(s, "limiter")}  # type: ignore[attr-defined]
+    limiters = {n: s.limiter for n, s in senders.items() if hasattr(s, "limiter")}
     if not limiters:
         return  # nothing here can be paused
     heard: list[tuple[str, float]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 
@@ -13,7 +14,9 @@ def picture_path(media_dir: str | Path, channel: str, media_id: str) -> Path:
     return Path(media_dir) / channel / f"{safe}.jpg"
 
 
-def forgetter(media_dir: str | Path, channels: tuple[str, ...] = ("wechat",)):
+def forgetter(
+    media_dir: str | Path, channels: tuple[str, ...] = ("wechat",)
+) -> Callable[[list[str]], Awaitable[None]]:
     """Return the function that deletes the kept copies of some pictures (by their refs)."""
 
     async def forget(refs: list[str]) -> None:

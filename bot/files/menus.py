@@ -7,6 +7,7 @@ imports none.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import tomllib
 from datetime import date, timedelta
@@ -29,7 +30,7 @@ class MenuSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    date: date
+    date: dt.date
     meal: str
     dishes: str = Field(min_length=1, max_length=500)
     price: float = Field(ge=0, le=1000)
@@ -43,7 +44,7 @@ class MenuSpec(BaseModel):
 
     @field_validator("date")
     @classmethod
-    def _soon(cls, value: date) -> date:
+    def _soon(cls, value: dt.date) -> dt.date:
         today = date.today()
         if not today - timedelta(days=7) <= value <= today + timedelta(days=366):
             raise ValueError("date must be within the coming year")

@@ -244,13 +244,13 @@ async def promote(session: AsyncSession, activity_id: int, now: datetime) -> lis
                 taken[slot.id] = taken.get(slot.id, 0) + 1
             await _add_companions(session, waiting, chosen[1:], now)
         elif slots:
-            slot = next(
+            free = next(
                 (s for s in slots if s.capacity - taken.get(s.id, 0) >= waiting.party_size), None
             )
-            if slot is None:
+            if free is None:
                 continue
-            waiting.slot_id = slot.id
-            taken[slot.id] = taken.get(slot.id, 0) + waiting.party_size
+            waiting.slot_id = free.id
+            taken[free.id] = taken.get(free.id, 0) + waiting.party_size
         else:
             left = None if activity.capacity is None else activity.capacity - taken.get(None, 0)
             if left is not None and left < waiting.party_size:

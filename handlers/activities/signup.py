@@ -339,9 +339,9 @@ async def cancel(ctx: Context) -> list[Reply]:
         )
         choices = buttons(("确定取消", f"act:drop:{registration.id}"), ("不取消", "act:keep"))
         return await ctx.ask("activity.pick", [Reply(text, choices)])
-    choices = [(a.title, f"act:drop:{r.id}") for r, a in mine]
+    which = [(a.title, f"act:drop:{r.id}") for r, a in mine]
     return await ctx.ask(
-        "activity.pick", [Reply(activity_texts.WHICH_CANCEL, buttons(*choices, per_row=1))]
+        "activity.pick", [Reply(activity_texts.WHICH_CANCEL, buttons(*which, per_row=1))]
     )
 
 

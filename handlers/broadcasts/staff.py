@@ -81,14 +81,7 @@ async def step(ctx: Context) -> list[Reply] | None:
     if community_id is None:
         await ctx.done()
         return [Reply(texts.PICK_COMMUNITY)]
-    taken = {
-        "text": _take_text,
-        "audience": _take_audience,
-        "kind": _take_kind,
-        "preview": _take_choice,
-        "when": _take_when,
-    }[data["step"]]
-    return await taken(ctx, data, community_id)
+    return await STEPS[data["step"]](ctx, data, community_id)
 
 
 async def _take_text(ctx: Context, data: dict[str, Any], community_id: int) -> list[Reply] | None:
@@ -294,3 +287,13 @@ async def tag(ctx: Context) -> list[Reply]:
     await tags.tag(ctx.session, [resident.id], label)
     now = await tags.tags_of(ctx.session, resident.id)
     return [Reply(f"{name} 的标签:{'、'.join(now)}。")]
+
+
+# The steps of /broadcast, in order (docs/flows.md draws them).
+STEPS = {
+    "text": _take_text,
+    "audience": _take_audience,
+    "kind": _take_kind,
+    "preview": _take_choice,
+    "when": _take_when,
+}

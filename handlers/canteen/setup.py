@@ -141,12 +141,13 @@ async def subsidy(ctx: Context) -> list[Reply]:
         return [Reply(texts.PICK_COMMUNITY)]
     said = ctx.args.strip()
     own = await store.subsidy_tiers(ctx.session, community_id)
+    tiers: tuple[tuple[int, int], ...] | None
     if not said:
         tiers = ctx.settings.canteen.subsidies if own is None else own
         source = "系统配置" if own is None else "本社区设置"
         return [Reply(f"订餐补贴({source}):{_tiers_text(tiers)}。\n{SUBSIDY_USAGE}")]
     if said in ("默认", "恢复默认"):
-        tiers: tuple[tuple[int, int], ...] | None = None
+        tiers = None
     elif said in ("无", "不补贴", "0"):
         tiers = ()
     elif isinstance(parsed := parse_tiers(said), str):

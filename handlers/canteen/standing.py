@@ -27,9 +27,10 @@ async def standing(ctx: Context) -> list[Reply]:
     """Offer to repeat the resident's last order on every open day."""
     assert ctx.resident is not None
     since = ctx.local_now().date() - timedelta(days=60)
-    last = (await store.orders_of(ctx.session, ctx.resident.id, since) or [None])[-1]
-    if last is None:
+    earlier = await store.orders_of(ctx.session, ctx.resident.id, since)
+    if not earlier:
         return [Reply(NO_USUAL)]
+    last = earlier[-1]
     where = "送餐" if last.delivery else "到食堂取"
     text = f"以后每个开放日都为您订:{MEAL_NAMES[last.meal]} {last.quantity} 份,{where}。"
     plan = {"meal": last.meal, "quantity": last.quantity, "delivery": last.delivery}
@@ -48,15 +49,12 @@ async def standing_in_words(ctx: Context) -> list[Reply] | None:
     """Offer a standing order with the meal, portions and delivery the resident said."""
     if "提醒" in ctx.text:
         return None  # 每天提醒我订餐 is the daily menu
-    plan = {
-        "meal": meal_of(ctx.text) or "lunch",
-        "quantity": quantity(ctx.text),
-        "delivery": wants_delivery(ctx.text),
-    }
-    if not 1 <= plan["quantity"] <= ctx.settings.canteen.max_quantity:
+    meal, portions = meal_of(ctx.text) or "lunch", quantity(ctx.text)
+    plan = {"meal": meal, "quantity": portions, "delivery": wants_delivery(ctx.text)}
+    if not 1 <= portions <= ctx.settings.canteen.max_quantity:
         return [Reply(f"份数请在 1 到 {ctx.settings.canteen.max_quantity} 份之间。")]
     where = "送餐到家" if plan["delivery"] else "到食堂取"
-    text = f"以后每个开放日都为您订:{MEAL_NAMES[plan['meal']]} {plan['quantity']} 份,{where}。"
+    text = f"以后每个开放日都为您订:{MEAL_NAMES[meal]} {portions} 份,{where}。"
     choices = buttons(("确认", "standing:yes"), ("取消", "standing:no"))
     return await ctx.ask(CONFIRM, [Reply(text, choices)], plan)
 

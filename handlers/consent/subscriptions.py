@@ -58,14 +58,14 @@ async def poll_on(ctx: Context) -> list[Reply]:
     return await _on(ctx, BroadcastKind.POLL)
 
 
-async def _off(ctx: Context, kind: str) -> list[Reply]:
+async def _off(ctx: Context, kind: BroadcastKind) -> list[Reply]:
     assert ctx.resident is not None
     await tags.opt_out(ctx.session, ctx.resident.id, kind)
     back = "订阅" + NAMES[kind]
     return [Reply(f"好的,不再给您发{NAMES[kind]}(紧急通知仍会发)。想再收,发“{back}”。")]
 
 
-async def _on(ctx: Context, kind: str) -> list[Reply]:
+async def _on(ctx: Context, kind: BroadcastKind) -> list[Reply]:
     assert ctx.resident is not None
     await tags.opt_in(ctx.session, ctx.resident.id, kind)
     return [Reply(f"好的,{NAMES[kind]}会照常发给您。")]
@@ -130,4 +130,4 @@ async def stop_chosen(ctx: Context) -> list[Reply] | None:
         return [Reply("好的,除了紧急通知,其他通知都不再发给您。想再收,发“我的订阅”看看怎么开。")]
     if choice not in NAMES:
         return None
-    return await _off(ctx, choice)
+    return await _off(ctx, BroadcastKind(choice))

@@ -87,7 +87,7 @@ def _pick(ctx: Context, table: dict[str, str]) -> str | None:
 
 
 async def _ask(
-    ctx: Context, data: dict[str, Any], step: str, table: dict | None = None
+    ctx: Context, data: dict[str, Any], step: str, table: dict[str, str] | None = None
 ) -> list[Reply]:
     data["step"] = step
     n = len(data["spec"].get("question", [])) + 1

@@ -23,7 +23,11 @@ from storage.models import Broadcast, BroadcastKind, Poll
 
 
 def _announce(
-    poll: Poll, text: str, audience: dict, now: datetime, reply_buttons: list | None = None
+    poll: Poll,
+    text: str,
+    audience: dict[str, Any],
+    now: datetime,
+    reply_buttons: list[Any] | None = None,
 ) -> Broadcast:
     return Broadcast(
         community_id=poll.community_id,
@@ -41,7 +45,10 @@ def _announce(
 
 def _start_button(poll: Poll) -> list[Any]:
     """Return the 开始填写 button under an invitation, as a broadcast keeps buttons."""
-    return Reply("", ((Button("开始填写", f"poll:open:{poll.id}"),),)).to_dict()["buttons"]
+    rows: list[Any] = Reply("", ((Button("开始填写", f"poll:open:{poll.id}"),),)).to_dict()[
+        "buttons"
+    ]
+    return rows
 
 
 async def invite(session: AsyncSession, poll: Poll, now: datetime, zone: ZoneInfo) -> Broadcast:

@@ -9,7 +9,7 @@ from typing import Any
 from handlers.context import Context
 from handlers.router import MEDIA_ONLY, Router
 from handlers.suggestions import texts as suggestion_texts
-from handlers.types import Reply, buttons, record_number
+from handlers.types import Button, Reply, buttons, record_number
 from nlp import similarity
 from nlp.numbers import NUMERAL_CHARS, choice_number
 from nlp.rating import UNSOLVED, rating_of
@@ -319,7 +319,7 @@ async def mine(ctx: Context) -> list[Reply]:
 
 
 @router.intent("status")
-async def status(ctx: Context) -> list[Reply]:
+async def status(ctx: Context) -> list[Reply] | None:
     """Answer "how are my things going" (suggestions are what this part knows about)."""
     about = ctx.slots.get("about")
     if about == "orders":
@@ -336,7 +336,7 @@ async def status(ctx: Context) -> list[Reply]:
 RATING_CHOICES = (("5 很满意", 5), ("4 满意", 4), ("3 一般", 3), ("2 不满意", 2), ("1 很不满意", 1))
 
 
-def rating_buttons(suggestion_id: int) -> tuple:
+def rating_buttons(suggestion_id: int) -> tuple[tuple[Button, ...], ...]:
     """Return the rating choices, best first, and 没解决 (typed numbers are scores: 6 没解决)."""
     scores = [(label, f"rate:{suggestion_id}:{n}") for label, n in RATING_CHOICES]
     return buttons(*scores, ("6 没解决", f"rate:{suggestion_id}:0"), per_row=3)

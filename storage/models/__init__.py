@@ -26,7 +26,6 @@ from storage.models.broadcasts import (
 )
 from storage.models.canteen import (
     CanteenSettings,
-    JobMark,
     MealOrder,
     Menu,
     OrderStatus,
@@ -60,6 +59,7 @@ from storage.models.polls import (
 from storage.models.records import (
     AppSecret,
     AuditLog,
+    JobMark,
 )
 from storage.models.suggestions import (
     ACTIVE_STATUSES,

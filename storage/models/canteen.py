@@ -82,15 +82,6 @@ class MealOrder(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-class JobMark(Base):
-    """A piece of scheduled work that is done (its name says which), so it is done once."""
-
-    __tablename__ = "job_marks"
-
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    done_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class StandingOrder(Base):
     """A resident's usual order, placed on every open day until paused (照旧 / 每天都订)."""
 

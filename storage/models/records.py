@@ -1,4 +1,4 @@
-"""The audit log and the secrets linli keeps for itself (the pseudonym key)."""
+"""What linli keeps about its own work: the audit log, its secrets, scheduled work done."""
 
 from __future__ import annotations
 
@@ -38,3 +38,12 @@ class AppSecret(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
+
+
+class JobMark(Base):
+    """A piece of scheduled work that is done (its name says which), so it is done once."""
+
+    __tablename__ = "job_marks"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(default=utcnow)

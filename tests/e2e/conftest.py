@@ -27,7 +27,11 @@ async def linli(peer: Peer, db_url: str) -> AsyncIterator[tuple[App, TelegramCha
     if db_url.startswith("postgresql"):
         await truncate_pg(db_url)
     app = await open_app(make_config(db_url))
-    config = TelegramConfig(token=TOKEN, base_url=peer.bot_url, poll_timeout=0)
+    # One message a second to a chat is Telegram's rule; the emulator has none, and a test
+    # that waited a second per reply would mostly wait (the limiter has its own tests).
+    config = TelegramConfig(
+        token=TOKEN, base_url=peer.bot_url, poll_timeout=0, rate_per_chat=30, rate_per_second=1000
+    )
     channel = TelegramChannel(app, config)
     channel.inbox.retry_seconds = 0.05  # a chat whose send failed tries again soon
     await channel.start()

@@ -172,7 +172,7 @@ async def bot_username(config: TelegramConfig) -> str:
 
     bot = Bot(config.token or "", base_url=config.base_url or "https://api.telegram.org/bot")
     async with bot:
-        return (await bot.get_me()).username
+        return (await bot.get_me()).username or ""
 
 
 class TelegramChannel:
@@ -182,9 +182,12 @@ class TelegramChannel:
 
     def __init__(self, app: App, config: TelegramConfig) -> None:
         """Build the PTB application (without PTB's own Updater: linli polls itself)."""
+        if not config.token:
+            raise ValueError("the Telegram channel needs [telegram] token")
         self.app = app
         self.config = config
-        builder = Application.builder().token(config.token).updater(None)
+        self.token: str = config.token
+        builder = Application.builder().token(self.token).updater(None)
         if config.base_url:
             builder = builder.base_url(config.base_url).base_file_url(config.base_url)
         self.application = builder.build()
@@ -316,8 +319,8 @@ class TelegramChannel:
     async def set_webhook(self, public_url: str) -> None:
         """Point Telegram at linli's webhook (pending updates are kept, never dropped)."""
         await self.bot.set_webhook(
-            url=public_url.rstrip("/") + webhook_path(self.config.token),
-            secret_token=webhook_secret(self.config.token),
+            url=public_url.rstrip("/") + webhook_path(self.token),
+            secret_token=webhook_secret(self.token),
             allowed_updates=UPDATE_TYPES,
         )
 

@@ -35,7 +35,7 @@ def webhook_secret(token: str) -> str:
 
 def routes(channel: Any) -> list[Route]:
     """Return the webhook route of a Telegram channel (its ``receive`` stores each update)."""
-    token = channel.config.token
+    token = channel.token
     secret = webhook_secret(token)
 
     async def telegram_webhook(request: Request) -> Response:

@@ -23,7 +23,7 @@ TOKEN_ERRORS = {40001, 40014, 42001}
 CLICK_PREFIX = "linli:"  # a menu click sends the command after it as if typed
 
 
-class _Client(WeChatClient):
+class _Client(WeChatClient):  # type: ignore[misc]  # wechatpy has no type information
     """wechatpy's client pointed at a configurable API, with one token refresher.
 
     The stock client fetches its token from a fixed URL without a timeout, refreshes from every
@@ -56,7 +56,7 @@ class _Client(WeChatClient):
         expires_in = int(result.get("expires_in", 7200))
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(time.time()) + expires_in
-        return result
+        return dict(result)
 
     def call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         """Call an API once more with a fresh token if WeChat says the token went bad."""

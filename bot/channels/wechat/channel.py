@@ -176,11 +176,11 @@ class WeChatChannel:
         await self._queue(key, "", _pictures(replies))
         if not first.strip():
             return "success"  # only pictures: they follow as customer-service messages
-        xml = TextReply(source=message.target, target=message.source, content=first).render()
+        xml = str(TextReply(source=message.target, target=message.source, content=first).render())
         if not encrypted:
             return xml
         assert self.crypto is not None
-        return self.crypto.encrypt_message(xml, query.get("nonce", ""), query.get("timestamp"))
+        return str(self.crypto.encrypt_message(xml, query.get("nonce", ""), query.get("timestamp")))
 
     def _check_signature(self, query: dict[str, str]) -> None:
         """Check WeChat's signature (in constant time) and that the request is recent."""
@@ -228,13 +228,14 @@ class WeChatChannel:
         if self.crypto is None:
             raise CallbackRejected(400, "encrypted message but no encoding_aes_key")
         try:
-            return self.crypto.decrypt_message(
+            opened = self.crypto.decrypt_message(
                 body, query.get("msg_signature", ""), query["timestamp"], query["nonce"]
             )
         except InvalidSignatureException as exc:
             raise CallbackRejected(403, "bad msg_signature") from exc
         except Exception as exc:  # wrong appid, bad padding, no <Encrypt>, malformed XML
             raise CallbackRejected(400, f"cannot decrypt ({type(exc).__name__})") from exc
+        return str(opened)
 
     async def _handle(self, message: Any, key: str) -> list[Reply]:
         """Handle one message, after any earlier one of the same person.

@@ -24,6 +24,7 @@ from storage.scoping import Scope
 from tests.support.broadcasts import QUIET, town
 from tests.support.chat import Chat
 from tests.support.fakes import FakeSender
+from tests.support.waiting import until
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = datetime(2026, 11, 24, 10, 0, tzinfo=ZONE)  # a Tuesday morning, outside quiet hours
@@ -337,7 +338,7 @@ async def test_a_worker_that_cannot_beat_sends_nothing(app) -> None:
     await asyncio.sleep(0.5)
     assert sender.sent == []  # its rows may be taken by others: it must not send them
     await presence.start()  # a beat recorded: healthy again
-    await asyncio.sleep(1.0)
+    await until(lambda: len(sender.sent) == 13, what="the 13 messages")
     stop.set()
     await loop
     await presence.stop()
@@ -407,7 +408,7 @@ async def test_rows_held_back_while_unhealthy_are_handed_back(app) -> None:
     held = len(sender.sent)
     assert held < 13
     well[0] = True
-    await asyncio.sleep(1.5)
+    await until(lambda: len(sender.sent) >= 13, what="the rest of the batch")
     stop.set()
     await loop
     await presence.stop()
@@ -448,7 +449,11 @@ async def test_the_send_loop_outlives_a_failed_write(app, monkeypatch) -> None:
             idle_seconds=0.05,
         )
     )
-    await asyncio.sleep(2.5)
+
+    async def all_recorded() -> bool:
+        return all(r.status == "sent" for r in await deliveries(app))
+
+    await until(all_recorded, what="every delivery recorded as sent")
     stop.set()
     await loop
     await presence.stop()
