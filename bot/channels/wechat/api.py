@@ -76,7 +76,10 @@ class _Client(WeChatClient):  # type: ignore[misc]  # wechatpy has no type infor
 def _session_and_lock(redis_url: str | None, appid: str) -> tuple[Any, Any]:
     if not redis_url:
         return MemoryStorage(), threading.Lock()
-    import redis
+    try:
+        import redis
+    except ImportError as exc:  # an extra: pip install 'linli[redis]'
+        raise RuntimeError("wechat.redis_url is set but redis is not installed") from exc
     from wechatpy.session.redisstorage import RedisStorage
 
     client = redis.Redis.from_url(redis_url)
