@@ -17,7 +17,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.settings import Settings
 from storage import communities
 from storage.engine import check_connection, create_engine, session_factory, transaction
-from storage.migrate import upgrade
+from storage.migrate import is_current, upgrade
 
 
 def handler_settings(config: Config) -> Settings:
@@ -66,6 +66,10 @@ def canteen_rules(config: Config) -> CanteenRules:
     )
 
 
+class NotMigrated(RuntimeError):
+    """The database needs migrating and this process was told not to (``--no-migrate``)."""
+
+
 @dataclass
 class App:
     """A running linli: its config, database and dispatcher."""
@@ -92,6 +96,8 @@ async def open_app(config: Config, *, migrate: bool = True, create_default: bool
         await check_connection(engine)
         if migrate:
             await upgrade(engine)
+        elif not await is_current(engine):
+            raise NotMigrated("the database is not at the newest schema: run `linli db upgrade`")
         maker = session_factory(engine)
         if create_default:
             async with transaction(maker) as session:

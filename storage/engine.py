@@ -54,10 +54,11 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
         # Take BEGIN out of the driver's hands so we can emit BEGIN IMMEDIATE ourselves.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # First, so that switching a new file to WAL waits for another process doing the same.
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

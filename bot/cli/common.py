@@ -67,13 +67,21 @@ def check_table_format(format: str, out: Path | None) -> None:
 
 def run_async(make: Callable[[], Coroutine[Any, Any, Result]]) -> Result:
     """Run a coroutine, turning config and database problems into clear errors."""
+    from bot.app import NotMigrated
     from bot.config import ConfigError
     from storage.communities import InvalidSlug
     from storage.engine import DatabaseUnavailable
 
     try:
         return asyncio.run(make())
-    except (ConfigError, DatabaseUnavailable, InvalidSlug, ValueError, OSError) as exc:
+    except (
+        ConfigError,
+        DatabaseUnavailable,
+        InvalidSlug,
+        NotMigrated,
+        ValueError,
+        OSError,
+    ) as exc:
         fail(str(exc))
         raise  # unreachable: fail() exits
 
@@ -85,7 +93,7 @@ def load_config() -> Any:
     return load(state["config_path"])
 
 
-async def open_linli(create_default: bool = True) -> Any:
+async def open_linli(create_default: bool = True, migrate: bool = True) -> Any:
     """Open linli on the configured database, with logging set up for a command."""
     import logging
 
@@ -98,7 +106,7 @@ async def open_linli(create_default: bool = True) -> Any:
     # httpx logs every request at INFO, and a Bot API request's URL holds the bot's token.
     for noisy in ("apscheduler", "alembic", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return await open_app(config, create_default=create_default)
+    return await open_app(config, create_default=create_default, migrate=migrate)
 
 
 async def find_community(session: Any, slug: str) -> Any:

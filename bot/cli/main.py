@@ -70,6 +70,13 @@ def run(
             "worker: send and run the scheduler (several may share one PostgreSQL)"
         ),
     ] = "all",
+    no_migrate: Annotated[
+        bool,
+        typer.Option(
+            "--no-migrate",
+            help="do not migrate at start (the deployment runs `linli db upgrade` once first)",
+        ),
+    ] = False,
 ) -> None:
     """Start linli: every configured channel and the scheduler (the console if none)."""
     if role not in ("all", "web", "worker"):
@@ -83,7 +90,7 @@ def run(
         from storage import suggestions
         from storage.engine import transaction
 
-        linli = await open_linli()
+        linli = await open_linli(migrate=not no_migrate)
         try:
             if demo_if_empty:
                 async with transaction(linli.maker) as session:
