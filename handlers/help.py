@@ -43,7 +43,8 @@ STAFF_HELP = """工作人员命令:
 食堂:/orders [明天] 订餐统计;/setmenu 日期 午餐 价格 菜品:设菜单;
   /subsidy 年龄 元数 …:补贴档位;/eligible 称呼 [取消]:送餐登记
 问卷:/newpoll 发起投票或问卷;/polllist 列表;/pollresults 编号 结果和图表;
-  /pollclose 编号 提前结束;/pollextend 编号 时间 延期;/pollpublish 编号 公布结果"""
+  /pollclose 编号 提前结束;/pollextend 编号 时间 延期;/pollpublish 编号 公布结果
+运营方:/stafflist 工作人员名单;/staffremove 渠道:账号 移除;/audit 审计记录"""
 
 CHITCHAT = {
     "greeting": "您好!我在。有事直接跟我说,或发“帮助”看看我能做什么。",

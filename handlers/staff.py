@@ -80,13 +80,68 @@ async def _switch(ctx: Context, community_id: int) -> list[Reply]:
     return [Reply(SWITCHED.format(name=community.name))]
 
 
+OPERATORS_ONLY = "只有运营方(负责所有社区)的工作人员可以管理工作人员。"
+AUDIT_OPERATORS_ONLY = "只有运营方(负责所有社区)的工作人员可以查看审计记录。"
+REMOVE_USAGE = "用法:/staffremove 渠道:账号,例如 /staffremove telegram:12345(账号见 /stafflist)。"
+
+
+async def _operator_only(
+    ctx: Context, what: str, answer: str = OPERATORS_ONLY
+) -> list[Reply] | None:
+    """Refuse (and record) a staff member who is not operator-wide."""
+    assert ctx.staff_scope is not None
+    if ctx.staff_scope.community_ids is None:
+        return None
+    await ctx.audit(f"refused.{what}.not_operator")
+    return [Reply(answer)]
+
+
+@router.command("/stafflist", "工作人员名单", staff=True)
+async def staff_list(ctx: Context) -> list[Reply]:
+    """Show operator staff who has staff rights, and where."""
+    assert ctx.staff_scope is not None
+    if refused := await _operator_only(ctx, "staff_list"):
+        return refused
+    found = await staff_store.members(ctx.session, ctx.staff_scope)
+    operators = list(ctx.settings.operators)
+    if not found and not operators:
+        return [Reply("还没有工作人员。")]
+    lines = [f"工作人员共 {len(found) + len(operators)} 个:"]
+    for member, slug in found:
+        name = f" {member.display_name}" if member.display_name else ""
+        lines.append(f"{member.channel}:{member.external_id}{name} · {slug or '所有社区'}")
+    lines += [f"{account} · 所有社区(配置文件)" for account in operators]
+    lines.append("移除:/staffremove 渠道:账号")
+    return [Reply("\n".join(lines))]
+
+
+@router.command("/staffremove", "移除工作人员", staff=True, args=True)
+async def staff_remove(ctx: Context) -> list[Reply]:
+    """Take an account's staff rights away (operator staff only); effective on its next message."""
+    assert ctx.staff_scope is not None
+    if refused := await _operator_only(ctx, "staff_remove"):
+        return refused
+    account = ctx.args.strip()
+    try:
+        channel, external_id = staff_store.split_account(account)
+    except ValueError:
+        return [Reply(REMOVE_USAGE)]
+    if (channel, external_id) == (ctx.incoming.channel, ctx.incoming.user_id):
+        return [Reply("不能移除您自己。请另一位运营方工作人员来做。")]
+    if account in ctx.settings.operators:
+        return [Reply(f"{account} 写在配置文件的运营方名单里,需在配置文件中删除。")]
+    removed = await staff_store.remove(ctx.session, channel, external_id)
+    if not removed:
+        return [Reply(f"{account[:60]} 不是工作人员。名单见 /stafflist。")]
+    await ctx.audit("staff.remove", target=account)
+    return [Reply(f"已移除 {account} 的工作人员权限,它发的下一条消息起生效。")]
+
+
 @router.command("/audit", "审计记录", staff=True, args=True)
 async def audit_log(ctx: Context) -> list[Reply]:
     """Show operator staff the latest audit entries (``/audit refused.`` filters by action)."""
-    assert ctx.staff_scope is not None
-    if ctx.staff_scope.community_ids is not None:
-        await ctx.audit("refused.audit.not_operator")
-        return [Reply("只有运营方(负责所有社区)的工作人员可以查看审计记录。")]
+    if refused := await _operator_only(ctx, "audit", AUDIT_OPERATORS_ONLY):
+        return refused
     wanted = ctx.args.strip() or None
     found = await audit.entries(ctx.session, action=wanted, limit=20)
     if not found:

@@ -6,10 +6,16 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Community, StaffInvite, StaffMember, StaffPreference
+from storage.models import (
+    Community,
+    ConversationState,
+    StaffInvite,
+    StaffMember,
+    StaffPreference,
+)
 from storage.scoping import Scope
 from storage.types import rows_changed
 
@@ -70,6 +76,46 @@ async def scope_of(
     if any(g is None for g in grants):
         return Scope.operator()
     return Scope.of(*[g for g in grants if g is not None])
+
+
+async def members(session: AsyncSession, scope: Scope) -> list[tuple[StaffMember, str | None]]:
+    """Return the staff grants a scope covers, with each one's community slug (None: operator).
+
+    Operator-wide grants are listed only for an operator-wide scope.
+    """
+    stmt = (
+        select(StaffMember, Community.slug)
+        .outerjoin(Community, Community.id == StaffMember.community_id)
+        .order_by(StaffMember.community_id.is_not(None), Community.slug, StaffMember.id)
+    )
+    if scope.community_ids is not None:
+        stmt = stmt.where(StaffMember.community_id.in_(sorted(scope.community_ids)))
+    return [(member, slug) for member, slug in await session.execute(stmt)]
+
+
+async def remove(
+    session: AsyncSession, channel: str, external_id: str, community_id: int | None = None
+) -> int:
+    """Take an account's staff rights away (in one community, or all of them); return how many.
+
+    What it was in the middle of as staff (a half-written announcement) is dropped with its
+    rights, and so is its choice of community; the next message it sends is a resident's.
+    """
+    grants = delete(StaffMember).where(
+        StaffMember.channel == channel, StaffMember.external_id == external_id
+    )
+    if community_id is not None:
+        grants = grants.where(StaffMember.community_id == community_id)
+    removed = rows_changed(await session.execute(grants))
+    if removed and not await scope_of(session, channel, external_id):
+        account = (StaffPreference.channel == channel, StaffPreference.external_id == external_id)
+        await session.execute(delete(StaffPreference).where(*account))
+        await session.execute(
+            delete(ConversationState).where(
+                ConversationState.channel == channel, ConversationState.external_id == external_id
+            )
+        )
+    return removed
 
 
 async def current_community(session: AsyncSession, channel: str, external_id: str) -> int | None:

@@ -118,6 +118,82 @@ def staff_add(
     run_async(main)
 
 
+@staff_app.command("list")
+def staff_list(
+    community: Annotated[str | None, typer.Option(help="only this community's staff")] = None,
+) -> None:
+    """List who has staff rights: account, name, community (operator: every one), since when."""
+
+    async def main() -> list[str]:
+        from zoneinfo import ZoneInfo
+
+        from storage import staff as staff_store
+        from storage.scoping import Scope
+
+        linli = await open_linli(create_default=False)
+        try:
+            async with linli.read_maker() as session:
+                wanted = await find_community_id(session, community)
+                scope = Scope.operator() if wanted is None else Scope.of(wanted)
+                found = await staff_store.members(session, scope)
+            zone = linli.config.community.timezone
+            operators = [] if wanted is not None else list(linli.config.staff.operators)
+        finally:
+            await linli.close()
+        lines = [
+            "\t".join(
+                [
+                    f"{m.channel}:{m.external_id}",
+                    m.display_name or "-",
+                    slug or "(every community)",
+                    m.created_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d"),
+                ]
+            )
+            for m, slug in found
+        ]
+        lines += [f"{account}\t-\t(every community)\t(config)" for account in operators]
+        return lines
+
+    lines = run_async(main)
+    print(terminal.visible("\n".join(lines)) if lines else "no staff")
+
+
+@staff_app.command("remove")
+def staff_remove(
+    account: Annotated[str, typer.Argument(help="CHANNEL:ID, as `linli staff list` shows it")],
+    community: Annotated[
+        str | None, typer.Option(help="only this community's rights (default: all of them)")
+    ] = None,
+) -> None:
+    """Take an account's staff rights away; it takes effect on its next message."""
+
+    async def main() -> int:
+        from storage import audit
+        from storage import staff as staff_store
+        from storage.engine import transaction
+
+        channel, external_id = staff_store.split_account(account)
+        linli = await open_linli(create_default=False)
+        try:
+            if account in linli.config.staff.operators:
+                raise ValueError(f"{account} is an operator in the config ([staff] operators)")
+            async with transaction(linli.maker) as session:
+                community_id = await find_community_id(session, community)
+                removed = await staff_store.remove(session, channel, external_id, community_id)
+                if not removed:
+                    where = f" in {community}" if community else ""
+                    raise ValueError(f"{account} has no staff rights{where}")
+                await audit.record(
+                    session, cli_actor(), "staff.remove", community_id=community_id, target=account
+                )
+        finally:
+            await linli.close()
+        return removed
+
+    removed = run_async(main)
+    print(f"{account}: {removed} staff grant(s) removed")
+
+
 @audit_app.command("list")
 def audit_list(
     actor: Annotated[str | None, typer.Option(help="CHANNEL:ID or cli:USER")] = None,

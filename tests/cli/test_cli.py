@@ -105,6 +105,26 @@ def test_staff_add_and_bad_arguments(tmp_path: Path) -> None:
     assert slug.returncode == 2 and "lower-case" in slug.stderr
 
 
+def test_staff_list_and_remove(tmp_path: Path) -> None:
+    assert run(["community", "add", "yg", "阳光花园"], tmp_path).returncode == 0
+    assert run(["community", "add", "hh", "和和家园"], tmp_path).returncode == 0
+    assert run(["staff", "add", "telegram:42", "--community", "yg"], tmp_path).returncode == 0
+    assert run(["staff", "add", "telegram:42", "--community", "hh"], tmp_path).returncode == 0
+    assert run(["staff", "add", "console:老周", "--operator"], tmp_path).returncode == 0
+    listing = run(["staff", "list"], tmp_path).stdout
+    assert "telegram:42\t-\tyg" in listing and "console:老周\t-\t(every community)" in listing
+    only_hh = run(["staff", "list", "--community", "hh"], tmp_path).stdout
+    assert "telegram:42" in only_hh and "老周" not in only_hh
+    partly = run(["staff", "remove", "telegram:42", "--community", "yg"], tmp_path)
+    assert partly.returncode == 0 and "1 staff grant" in partly.stdout
+    assert "\tyg" not in run(["staff", "list"], tmp_path).stdout
+    assert run(["staff", "remove", "telegram:42"], tmp_path).returncode == 0
+    again = run(["staff", "remove", "telegram:42"], tmp_path)
+    assert again.returncode == 2 and "has no staff rights" in again.stderr
+    audit = run(["audit", "list", "--action", "staff.remove"], tmp_path).stdout
+    assert audit.count("staff.remove") == 2 and "telegram:42" in audit
+
+
 def test_demo_and_run_without_input(tmp_path: Path) -> None:
     result = run(["run", "--demo-if-empty"], tmp_path, "")
     assert result.returncode == 0, result.stderr
