@@ -1,33 +1,44 @@
-"""Configuration: a TOML file, overridden by LINLI_* environment variables, validated."""
+"""Configuration: a TOML file, overridden by LINLI_* environment variables, validated.
+
+Every key can come from the environment as LINLI_<SECTION>_<KEY> (LINLI_CANTEEN_LUNCH_CUTOFF),
+and every one from a file as LINLI_<SECTION>_<KEY>_FILE (a container's mounted secret). Secrets
+(tokens, keys, the app secret) are SecretStr: they print as ``**********``, and neither an
+error nor a log line ever shows one, nor the password of a database or Redis URL.
+"""
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 DEFAULT_CONFIG = Path("linli.toml")
-ENV_OVERRIDES = {
-    "LINLI_DATABASE_URL": ("database", "url"),
-    "LINLI_DUTY_PHONE": ("community", "duty_phone"),
-    "LINLI_LOG_LEVEL": ("log", "level"),
-    "LINLI_TELEGRAM_TOKEN": ("telegram", "token"),
-    "LINLI_WECHAT_TOKEN": ("wechat", "token"),
-    "LINLI_WECHAT_SECRET": ("wechat", "secret"),
-    "LINLI_WECHAT_AES_KEY": ("wechat", "encoding_aes_key"),
-    "LINLI_REDIS_URL": ("redis", "url"),
+# Shorter names from before every key had one; they keep working.
+ENV_ALIASES = {
+    "LINLI_DUTY_PHONE": "LINLI_COMMUNITY_DUTY_PHONE",
+    "LINLI_WECHAT_AES_KEY": "LINLI_WECHAT_ENCODING_AES_KEY",
 }
+# Settings never shown back, whatever is wrong with them.
+SECRET_KEYS = frozenset(
+    {"telegram.token", "wechat.token", "wechat.secret", "wechat.encoding_aes_key"}
+)
+# URLs shown without their password.
+URL_KEYS = frozenset({"database.url", "redis.url"})
 
 
 class ConfigError(ValueError):
@@ -124,7 +135,7 @@ class BroadcastConfig(_Section):
 class TelegramConfig(_Section):
     """The Telegram bot (enabled when a token is set)."""
 
-    token: str | None = None
+    token: SecretStr | None = None
     # Another Bot API server (self-hosted, or a test emulator), e.g. "http://127.0.0.1:8081/bot".
     base_url: str | None = None
     mode: Literal["polling", "webhook"] = "polling"
@@ -180,11 +191,11 @@ DEFAULT_MENU = [
 class WeChatConfig(_Section):
     """The WeChat Official Account (enabled when a token is set)."""
 
-    token: str | None = None
+    token: SecretStr | None = None
     appid: str | None = None
-    secret: str | None = None
+    secret: SecretStr | None = None
     # The 43-character EncodingAESKey; needed for "compatible" and "safe" modes.
-    encoding_aes_key: str | None = Field(default=None, min_length=43, max_length=43)
+    encoding_aes_key: SecretStr | None = Field(default=None, min_length=43, max_length=43)
     mode: Literal["plain", "compatible", "safe"] = "safe"
     path: str = "/wechat"
     # WeChat's API (tests point this at a fake).
@@ -278,8 +289,16 @@ class LogConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class Config(_Section):
+class Config(BaseSettings):
     """Every setting of linli (see config.example.toml)."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        env_prefix="LINLI_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,  # LINLI_WECHAT_ENCODING_AES_KEY: wechat, encoding_aes_key
+        env_ignore_empty=True,
+    )
 
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     community: CommunityConfig = Field(default_factory=CommunityConfig)
@@ -296,6 +315,29 @@ class Config(_Section):
     log: LogConfig = Field(default_factory=LogConfig)
 
 
+def hide_password(url: str) -> str:
+    """Return a URL with its password (if any) replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(not a URL)"
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{parts.username or ''}:***@{host}{port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _shown(key: str, given: object) -> str:
+    """Say what was given for a key, unless it is a secret (a URL without its password)."""
+    if key in SECRET_KEYS or isinstance(given, dict | list):
+        return ""
+    if key in URL_KEYS and isinstance(given, str):
+        return f" (got {hide_password(given)!r})"
+    return f" (got {given!r})"
+
+
 def _describe(error: ValidationError, source: str) -> str:
     lines = [f"invalid configuration in {source}:"]
     for item in error.errors():
@@ -303,15 +345,55 @@ def _describe(error: ValidationError, source: str) -> str:
         if item["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown setting (see config.example.toml for every key)")
         else:
-            given = item.get("input")
-            shown = f" (got {given!r})" if not isinstance(given, dict | list) else ""
-            lines.append(f"  {key}: {item['msg']}{shown}")
+            lines.append(f"  {key}: {item['msg']}{_shown(key, item.get('input'))}")
     return "\n".join(lines)
 
 
-def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
-    """Load the config file (``linli.toml`` if present), apply LINLI_* overrides, validate."""
-    environ = dict(os.environ if environ is None else environ)
+class _Environment(EnvSettingsSource):
+    """The LINLI_* variables of a given mapping (the process's own, or a test's)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._given = environ
+        super().__init__(Config)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name.lower(): value for name, value in self._given.items()}
+
+
+def _prepared(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return the LINLI_* variables with *_FILE variants read and older names renamed."""
+    found: dict[str, str] = {}
+    for name, value in environ.items():
+        upper = name.upper()
+        if not upper.startswith("LINLI_"):
+            continue
+        if upper.endswith("_FILE"):
+            upper = upper.removesuffix("_FILE")
+            try:
+                value = Path(value).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"{name}: cannot read {value}: {exc.strerror}") from exc
+        upper = ENV_ALIASES.get(upper, upper)
+        if upper in found:
+            raise ConfigError(f"{upper} is given twice (directly, by an older name, or as _FILE)")
+        found[upper] = value
+    return found
+
+
+def _merged(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with ``over`` laid on top, table by table."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Load the config file (``linli.toml`` if present), apply LINLI_* variables, validate."""
+    environ = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
     source = "defaults"
     if path is None and DEFAULT_CONFIG.exists():
@@ -324,13 +406,14 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Con
             raise ConfigError(f"config file {path} does not exist") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
-    for variable, (section, key) in ENV_OVERRIDES.items():
-        if environ.get(variable):
-            section_dict = raw.setdefault(section, {})
-            if not isinstance(section_dict, dict):
-                raise ConfigError(f"{section} in {source} must be a table")
-            section_dict[key] = environ[variable]
+    variables = _prepared(environ)
+    if variables:
+        source += " and the LINLI_* environment"
     try:
-        return Config.model_validate(raw)
+        from_environment = _Environment(variables)()
+        for section in from_environment:
+            if section in raw and not isinstance(raw[section], dict):
+                raise ConfigError(f"{section} in {source} must be a table")
+        return Config.model_validate(_merged(raw, from_environment))
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source)) from exc

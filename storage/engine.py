@@ -34,8 +34,12 @@ def normalize_url(url: str) -> str:
     """Return the async driver URL for a configured database URL."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise DatabaseUnavailable(f"database.url is not a valid database URL: {url!r}") from exc
+    except ArgumentError:
+        # Not shown back: a URL that does not parse may still hold a password.
+        raise DatabaseUnavailable(
+            "database.url is not a valid database URL"
+            " (like postgresql://user@host/linli or sqlite:///var/linli.db)"
+        ) from None
     driver = parsed.drivername
     if driver in ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"):
         parsed = parsed.set(drivername=sqlite_driver.DRIVER)

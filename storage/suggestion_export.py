@@ -273,10 +273,29 @@ async def copy_export(
         "SELECT set_config('extra_float_digits', '1', true), set_config('jit', 'off', true)"
     )
     driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None  # an open asyncpg connection
+    assert driver is not None  # an open connection, of asyncpg or psycopg
 
-    async def sink(data: bytes) -> None:
-        write(convert(data))
+    if hasattr(driver, "copy_from_query"):  # asyncpg
 
-    status = await driver.copy_from_query(query, output=sink, **options)
-    return int(status.split()[-1])
+        async def sink(data: bytes) -> None:
+            write(convert(data))
+
+        status = await driver.copy_from_query(query, output=sink, **options)
+        return int(status.split()[-1])
+    # psycopg 3: the same COPY through a cursor, its options spelled out in SQL.
+    spelled = ", ".join(f"{k.upper()} {_copy_option(v)}" for k, v in options.items())
+    async with driver.cursor() as cursor:
+        async with cursor.copy(f"COPY ({query}) TO STDOUT WITH ({spelled})") as copy:
+            async for data in copy:
+                write(convert(bytes(data)))
+        return int(cursor.rowcount)
+
+
+def _copy_option(value: object) -> str:
+    """Spell a COPY option's value in SQL: true, 'csv', or a control character escaped."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if len(text) == 1 and not text.isprintable():
+        return f"E'\\x{ord(text):02x}'"
+    return f"'{text}'"

@@ -55,3 +55,65 @@ def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
         load(path, environ={})
     with pytest.raises(ConfigError, match="does not exist"):
         load(tmp_path / "nope.toml", environ={})
+
+
+def test_every_key_comes_from_the_environment_and_secrets_from_files(tmp_path: Path) -> None:
+    key_file = tmp_path / "aes.key"
+    key_file.write_text("k" * 43 + "\n", encoding="utf-8")
+    config = load(
+        environ={
+            "LINLI_CANTEEN_LUNCH_CUTOFF": "10:30",
+            "LINLI_STAFF_OPERATORS": '["telegram:42"]',
+            "LINLI_TELEGRAM_TOKEN_FILE": str(_secret(tmp_path, "token", "123:secret-token")),
+            "LINLI_WECHAT_AES_KEY_FILE": str(key_file),  # the older name, as a file
+            "LINLI_DUTY_PHONE": "0571-1234",  # the older name of community.duty_phone
+        }
+    )
+    assert str(config.canteen.lunch_cutoff) == "10:30:00"
+    assert config.staff.operators == ["telegram:42"]
+    assert config.telegram.token is not None
+    assert config.telegram.token.get_secret_value() == "123:secret-token"
+    assert "secret-token" not in repr(config) and "secret-token" not in str(config.telegram)
+    assert config.wechat.encoding_aes_key is not None
+    assert config.wechat.encoding_aes_key.get_secret_value() == "k" * 43
+    assert config.community.duty_phone == "0571-1234"
+
+
+def _secret(folder: Path, name: str, value: str) -> Path:
+    path = folder / name
+    path.write_text(value, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("environ", "never_shown"),
+    [
+        ({"LINLI_WECHAT_AES_KEY": "tooShortKey-SECRET"}, "tooShortKey-SECRET"),
+        ({"LINLI_DATABASE_URL": "postgresql://u:pa55word@db/linli", "LINLI_LOG_LEVEL": "x"}, None),
+        ({"LINLI_TELEGRAM_TOKEN": "123:SECRET", "LINLI_TELEGRAM_MODE": "webhook"}, "123:SECRET"),
+    ],
+)
+def test_errors_never_show_a_secret(environ: dict[str, str], never_shown: str | None) -> None:
+    with pytest.raises(ConfigError) as error:
+        load(environ=environ)
+    said = str(error.value)
+    assert never_shown is None or never_shown not in said
+    assert "pa55word" not in said
+
+
+def test_a_bad_database_url_is_shown_without_its_password() -> None:
+    from storage.engine import DatabaseUnavailable, create_engine
+
+    with pytest.raises(DatabaseUnavailable) as error:
+        create_engine("mysql://u:pa55word@db/linli")
+    assert "pa55word" not in str(error.value)
+    with pytest.raises(DatabaseUnavailable) as error:
+        create_engine("::not a url pa55word::")
+    assert "pa55word" not in str(error.value)
+
+
+def test_a_secret_file_that_cannot_be_read_is_named_not_shown(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="LINLI_WECHAT_SECRET_FILE: cannot read"):
+        load(environ={"LINLI_WECHAT_SECRET_FILE": str(tmp_path / "missing")})
+    with pytest.raises(ConfigError, match="given twice"):
+        load(environ={"LINLI_TELEGRAM_TOKEN": "1:a", "LINLI_TELEGRAM_TOKEN_FILE": "/dev/null"})

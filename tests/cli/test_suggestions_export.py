@@ -117,6 +117,22 @@ async def _export(app: App, scope: Scope, fmt: str, out: Path, with_names: bool)
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+async def test_psycopg_urls_export_what_asyncpg_exports(
+    apps: dict[str, App], pg_server: str, tmp_path: Path, fmt: str
+) -> None:
+    url = pg_server.replace("postgresql://", "postgresql+psycopg://")
+    psycopg = await open_app(make_config(url), create_default=False)
+    try:
+        for scope in (Scope.of(1), Scope.operator()):
+            asyncpg_bytes = await _export(apps["postgres"], scope, fmt, tmp_path / "a", True)
+            psycopg_bytes = await _export(psycopg, scope, fmt, tmp_path / "p", True)
+            assert psycopg_bytes == asyncpg_bytes
+    finally:
+        await psycopg.close()
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize("with_names", [False, True])
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 async def test_same_bytes_on_sqlite_and_postgres(

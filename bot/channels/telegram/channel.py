@@ -170,7 +170,8 @@ async def bot_username(config: TelegramConfig) -> str:
     """Ask Telegram for the bot's @username (for deep links)."""
     from telegram import Bot
 
-    bot = Bot(config.token or "", base_url=config.base_url or "https://api.telegram.org/bot")
+    token = config.token.get_secret_value() if config.token else ""
+    bot = Bot(token, base_url=config.base_url or "https://api.telegram.org/bot")
     async with bot:
         return (await bot.get_me()).username or ""
 
@@ -186,7 +187,7 @@ class TelegramChannel:
             raise ValueError("the Telegram channel needs [telegram] token")
         self.app = app
         self.config = config
-        self.token: str = config.token
+        self.token: str = config.token.get_secret_value()
         builder = Application.builder().token(self.token).updater(None)
         if config.base_url:
             builder = builder.base_url(config.base_url).base_file_url(config.base_url)

@@ -31,7 +31,8 @@ class _Client(WeChatClient):  # type: ignore[misc]  # wechatpy has no type infor
     """
 
     def __init__(self, config: WeChatConfig, session: Any, lock: Any) -> None:
-        super().__init__(config.appid, config.secret, session=session, timeout=10, auto_retry=False)
+        secret = config.secret.get_secret_value() if config.secret else None
+        super().__init__(config.appid, secret, session=session, timeout=10, auto_retry=False)
         self.API_BASE_URL = config.api_base_url
         self._refresh_lock = lock
 

@@ -92,10 +92,10 @@ class WeChatChannel:
         assert config.token and config.appid
         self.app = app
         self.config = config
+        self.token = config.token.get_secret_value()
+        key = config.encoding_aes_key
         self.crypto = (
-            WeChatCrypto(config.token, config.encoding_aes_key, config.appid)
-            if config.encoding_aes_key
-            else None
+            WeChatCrypto(self.token, key.get_secret_value(), config.appid) if key else None
         )
         self.client = make_client(config, redis_url)
         self.window = AnswerWindow(self._send_later)
@@ -185,7 +185,7 @@ class WeChatChannel:
     def _check_signature(self, query: dict[str, str]) -> None:
         """Check WeChat's signature (in constant time) and that the request is recent."""
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-        joined = "".join(sorted([str(self.config.token), timestamp, nonce]))
+        joined = "".join(sorted([self.token, timestamp, nonce]))
         expected = hashlib.sha1(joined.encode()).hexdigest()
         if not hmac.compare_digest(query.get("signature", "").encode(), expected.encode()):
             raise CallbackRejected(403, "bad signature")
