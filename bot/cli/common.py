@@ -103,8 +103,9 @@ async def open_linli(create_default: bool = True, migrate: bool = True) -> Any:
     logging.basicConfig(
         level=config.log.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request at INFO, and a Bot API request's URL holds the bot's token.
-    for noisy in ("apscheduler", "alembic", "httpx"):
+    # Request logs hold secrets in their URLs: a Bot API URL holds the bot's token (httpx logs
+    # it at INFO), a WeChat API URL its access token (wechatpy and urllib3, at DEBUG).
+    for noisy in ("apscheduler", "alembic", "httpx", "wechatpy", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return await open_app(config, create_default=create_default, migrate=migrate)
 
