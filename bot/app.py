@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Config
-from bot.files.media import forgetter
+from bot.files.media import forgetter, picture_finder
 from handlers import routers
 from handlers.broadcasts.rules import QuietHours
 from handlers.canteen.rules import CanteenRules
@@ -35,6 +35,7 @@ def handler_settings(config: Config) -> Settings:
         quiet_hours=QuietHours(config.broadcast.quiet_start, config.broadcast.quiet_end),
         draw_chart=chart_drawer(config),
         forget_media=forgetter(config.wechat.media_dir),
+        picture=picture_finder(config.wechat.media_dir),
     )
 
 

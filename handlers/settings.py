@@ -32,3 +32,6 @@ class Settings:
     draw_chart: DrawChart | None = None
     # Deletes kept copies of pictures residents sent (their media refs), when they are forgotten.
     forget_media: Callable[[list[str]], Awaitable[None]] | None = None
+    # A picture a resident sent, as something a reply can carry (a kept file, a platform id),
+    # by the channel it came on and its ref; None where it cannot be shown.
+    picture: Callable[[str, str], str | None] = lambda _channel, _ref: None

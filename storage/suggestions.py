@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, insert, select
+from sqlalchemy import Row, Select, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_once
 from storage.models import (
     ACTIVE_STATUSES,
+    Resident,
     Suggestion,
     SuggestionEvent,
     SuggestionRating,
     SuggestionStatus,
     SuggestionSupporter,
 )
-from storage.scoping import Scope
+from storage.scoping import Columns, Scope
 from storage.types import UTCDateTime, table_of, utcnow
 
 _INSERT = insert(table_of(Suggestion)).returning(table_of(Suggestion).c.id)
@@ -138,24 +140,53 @@ async def list_by_resident(
     return list(await session.scalars(stmt))
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """Which suggestions waiting for staff to list: a topic, a building, statuses, overdue."""
+
+    topic: str | None = None
+    building: str | None = None
+    statuses: tuple[str, ...] = tuple(ACTIVE_STATUSES)
+    # Only those nobody has touched since this time (waiting too long).
+    untouched_since: datetime | None = None
+
+
+def _waiting(stmt: Select[*Columns], scope: Scope, wanted: Waiting) -> Select[*Columns]:
+    stmt = stmt.where(Suggestion.status.in_(wanted.statuses))
+    if wanted.topic:
+        stmt = stmt.where(Suggestion.topic == wanted.topic)
+    if wanted.building:
+        stmt = stmt.join(Resident, Resident.id == Suggestion.resident_id).where(
+            Resident.building == wanted.building
+        )
+    if wanted.untouched_since is not None:
+        stmt = stmt.where(Suggestion.updated_at < wanted.untouched_since)
+    return scope.apply(stmt, Suggestion.community_id)
+
+
 async def list_active(
-    session: AsyncSession, scope: Scope, topic: str | None = None, limit: int = 20
+    session: AsyncSession,
+    scope: Scope,
+    wanted: Waiting | None = None,
+    limit: int = 20,
+    offset: int = 0,
 ) -> list[Suggestion]:
     """Return suggestions waiting for staff in a scope, oldest first (urgent ones on top)."""
-    stmt = select(Suggestion).where(Suggestion.status.in_(ACTIVE_STATUSES))
-    if topic:
-        stmt = stmt.where(Suggestion.topic == topic)
-    stmt = scope.apply(stmt, Suggestion.community_id)
-    stmt = stmt.order_by(Suggestion.urgent.desc(), Suggestion.id).limit(limit)
+    stmt = _waiting(select(Suggestion), scope, wanted or Waiting())
+    stmt = stmt.order_by(Suggestion.urgent.desc(), Suggestion.id).limit(limit).offset(offset)
     return list(await session.scalars(stmt))
 
 
-async def count_active(session: AsyncSession, scope: Scope, topic: str | None = None) -> int:
-    """Return how many suggestions wait for staff in a scope."""
-    stmt = select(func.count()).where(Suggestion.status.in_(ACTIVE_STATUSES))
-    if topic:
-        stmt = stmt.where(Suggestion.topic == topic)
-    return await session.scalar(scope.apply(stmt, Suggestion.community_id)) or 0
+async def count_active(session: AsyncSession, scope: Scope, wanted: Waiting | None = None) -> int:
+    """Return how many suggestions wait for staff in a scope (of those wanted)."""
+    stmt = _waiting(select(func.count(Suggestion.id)), scope, wanted or Waiting())
+    return await session.scalar(stmt) or 0
+
+
+async def history(session: AsyncSession, suggestion_id: int) -> list[SuggestionEvent]:
+    """Return a suggestion's steps (filed, replied, resolved…), oldest first."""
+    stmt = select(SuggestionEvent).where(SuggestionEvent.suggestion_id == suggestion_id)
+    return list(await session.scalars(stmt.order_by(SuggestionEvent.id)))
 
 
 async def counts(session: AsyncSession, scope: Scope) -> list[tuple[str, str, int]]:

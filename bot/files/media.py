@@ -29,3 +29,19 @@ def forgetter(
         await asyncio.to_thread(delete)
 
     return forget
+
+
+def picture_finder(media_dir: str | Path) -> Callable[[str, str], str | None]:
+    """Return how a picture a resident sent is shown again: its kept copy, or its platform id.
+
+    WeChat's media ids expire after three days, so WeChat pictures are kept as files; a
+    Telegram file id can be sent again as it is (to Telegram).
+    """
+
+    def find(channel: str, ref: str) -> str | None:
+        kept = picture_path(media_dir, channel, ref)
+        if kept.is_file():
+            return str(kept)
+        return ref if channel == "telegram" else None
+
+    return find

@@ -12,7 +12,6 @@ from handlers.suggestions.filing import FOLLOW_UP, RATE, rating_prompt
 from handlers.types import Reply, record_number
 from nlp.topics import TOPICS, topic_of_label
 from storage import audit, conversations, residents
-from storage import staff as staff_store
 from storage import suggestions as store
 from storage.models import ACTIVE_STATUSES, Suggestion, SuggestionStatus
 
@@ -27,7 +26,6 @@ USAGE = {
     "topic": "用法:/topic 编号 分类,例如 /topic 12 绿化。分类:" + "、".join(TOPICS.values()),
 }
 NOT_FOUND = "没有找到编号 {id} 的建议(或它不在您负责的社区)。"
-NOTHING_OPEN = "没有待处理的建议{where}。"
 ASK_REPLY = "请输入要回复给居民的内容(编号 {id});发送 0 取消。"
 REPLIED = "已回复编号 {id},{n} 位居民会收到。"
 RESOLVED = "编号 {id} 已标记为解决,已请 {n} 位居民评价。"
@@ -95,35 +93,6 @@ async def _notify_involved(
             ask_over=(FOLLOW_UP,),
         )
     return len(targets)
-
-
-@router.command("/open", "待办", staff=True, args=True)
-async def list_open(ctx: Context) -> list[Reply]:
-    """List suggestions waiting for staff, optionally of one topic."""
-    topic = topic_of_label(ctx.args) if ctx.args else None
-    scope = ctx.working_scope()
-    found = await store.list_active(ctx.session, scope, topic)
-    where = f"({TOPICS[topic]})" if topic else ""
-    if not found:
-        return [Reply(NOTHING_OPEN.format(where=where))]
-    slugs = {}
-    if scope.community_ids is None or len(scope.community_ids) > 1:
-        slugs = {c.id: c.slug for c in await staff_store.communities_in(ctx.session, scope)}
-    total = await store.count_active(ctx.session, scope, topic)
-    shown = f"(先列出最早的 {len(found)} 条)" if total > len(found) else "(最早的在前)"
-    lines = [f"待处理建议{where}共 {total} 条{shown}:"]
-    zone = ctx.zone
-    for s in found:
-        n = await store.supporter_count(ctx.session, s.id)
-        flag = "【紧急】" if s.urgent else ""
-        place = f"{slugs[s.community_id]} " if slugs else ""
-        local = s.created_at.astimezone(zone).strftime("%m-%d %H:%M")
-        status, words = suggestion_texts.status_label(s), suggestion_texts.snippet(s.text, 50)
-        lines.append(
-            f"#{s.id} {flag}{place}[{TOPICS[s.topic]}] {status} · {1 + n}人 · {local}\n  {words}"
-        )
-    lines.append("回复:/reply 编号 内容;解决:/resolve 编号")
-    return [Reply("\n".join(lines))]
 
 
 @router.command("/reply", "回复", staff=True, args=True)

@@ -70,6 +70,7 @@ RESIDENT_COMMANDS = [
 STAFF_COMMANDS = [
     *RESIDENT_COMMANDS,
     ("open", "待处理建议"),
+    ("show", "建议详情:/show 编号"),
     ("reply", "回复居民:/reply 编号 内容"),
     ("resolve", "标记解决:/resolve 编号"),
     ("stats", "按分类统计"),

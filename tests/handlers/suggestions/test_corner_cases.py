@@ -148,7 +148,7 @@ async def test_open_shows_the_true_count_in_local_time(app) -> None:
         first = await session.get(Suggestion, 1)
         first.created_at = first.created_at.replace(hour=20, minute=30)  # 20:30 UTC
     listing = (await staff_chat.say("/open"))[-1].text
-    assert "共 23 条(先列出最早的 20 条)" in listing
+    assert "共 23 条(第 1/2 页)" in listing and "下一页:/open 第2页" in listing
     assert "04:30" in listing.splitlines()[1]  # Asia/Shanghai, the next morning
 
 
